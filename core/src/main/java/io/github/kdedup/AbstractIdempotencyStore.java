@@ -1,0 +1,283 @@
+package io.github.kdedup;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * The base of every store: it implements the batch rules of {@link IdempotencyStore} once, so that
+ * a store only implements the per-key primitives for batches of distinct keys.
+ *
+ * <p>What this class does, in order, for every operation:
+ *
+ * <ol>
+ *   <li>refuses calls after {@link #close()} with an {@link IdempotencyStoreException};
+ *   <li>answers an empty batch at once;
+ *   <li>for {@code claim}, sends each (namespace, key) once and answers later occurrences as
+ *       DUPLICATE of the first; for {@code complete} and {@code release}, applies repeated
+ *       identities in successive rounds, in request order;
+ *   <li>splits batches larger than {@link StoreCapabilities#maxBatchSize()};
+ *   <li>checks that the store answered once per request and wraps any other runtime failure in an
+ *       {@link IdempotencyStoreException} that names the store and the operation.
+ * </ol>
+ *
+ * <p>Subclasses must be thread-safe and must apply the claim rules atomically per key. The
+ * {@code do*} methods are never called with an empty batch, with more than {@code maxBatchSize}
+ * elements, with one identity twice, or after close.
+ */
+public abstract class AbstractIdempotencyStore implements IdempotencyStore {
+
+    /** The longest retention: a dedup window longer than a year is almost surely a unit mistake. */
+    public static final Duration MAX_RETENTION = Duration.ofDays(366);
+
+    private volatile boolean closed;
+
+    /** Creates the base. */
+    protected AbstractIdempotencyStore() {}
+
+    /**
+     * Claims distinct keys.
+     *
+     * @param requests requests with distinct (namespace, key), at most {@code maxBatchSize}
+     * @return one result per request, in order
+     */
+    protected abstract List<ClaimResult> doClaim(List<ClaimRequest> requests);
+
+    /**
+     * Completes distinct claims.
+     *
+     * @param claims claims with distinct (namespace, key), at most {@code maxBatchSize}
+     * @param retention the checked retention
+     * @return one answer per claim, in order
+     */
+    protected abstract List<Boolean> doComplete(List<Claim> claims, Duration retention);
+
+    /**
+     * Releases distinct claims.
+     *
+     * @param claims claims with distinct (namespace, key), at most {@code maxBatchSize}
+     * @return one answer per claim, in order
+     */
+    protected abstract List<Boolean> doRelease(List<Claim> claims);
+
+    /**
+     * Finds one live record.
+     *
+     * @param namespace a valid namespace
+     * @param key a valid key
+     * @return the record, or empty
+     */
+    protected abstract Optional<StoredRecord> doFind(String namespace, String key);
+
+    /** Frees the store's resources; called once, by the first {@link #close()}. */
+    protected abstract void doClose();
+
+    @Override
+    public final List<ClaimResult> claim(List<ClaimRequest> requests) {
+        requireOpen("claim");
+        requireNoNulls(requests, "requests");
+        if (requests.isEmpty()) {
+            return List.of();
+        }
+        // firstIndex[i] is the index of the first request with the same identity as request i.
+        int[] firstIndex = firstOccurrences(requests, r -> identity(r.namespace(), r.key()));
+        List<ClaimRequest> distinct = new ArrayList<>(requests.size());
+        for (int i = 0; i < requests.size(); i++) {
+            if (firstIndex[i] == i) {
+                distinct.add(requests.get(i));
+            }
+        }
+        List<ClaimResult> answered = inChunks(distinct, this::doClaim, "claim");
+        if (distinct.size() == requests.size()) {
+            return answered;
+        }
+        ClaimResult[] results = new ClaimResult[requests.size()];
+        int next = 0;
+        for (int i = 0; i < requests.size(); i++) {
+            if (firstIndex[i] == i) {
+                results[i] = answered.get(next++);
+            } else {
+                results[i] = ClaimResult.duplicate(requests.get(i), recordMadeBy(results[firstIndex[i]]));
+            }
+        }
+        return Collections.unmodifiableList(Arrays.asList(results));
+    }
+
+    @Override
+    public final List<Boolean> complete(List<Claim> claims, Duration retention) {
+        requireOpen("complete");
+        requireNoNulls(claims, "claims");
+        ClaimRequest.requirePositiveMillis("retention", retention, MAX_RETENTION);
+        return inRounds(claims, batch -> doComplete(batch, retention), "complete");
+    }
+
+    @Override
+    public final List<Boolean> release(List<Claim> claims) {
+        requireOpen("release");
+        requireNoNulls(claims, "claims");
+        return inRounds(claims, this::doRelease, "release");
+    }
+
+    @Override
+    public final Optional<StoredRecord> find(String namespace, String key) {
+        requireOpen("find");
+        IdempotencyKeys.requireValidNamespace(namespace);
+        IdempotencyKeys.requireValidKey(key);
+        try {
+            return doFind(namespace, key);
+        } catch (IdempotencyStoreException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw failure("find of " + namespace + "/" + key, e);
+        }
+    }
+
+    @Override
+    public final void close() {
+        if (closed) {
+            return;
+        }
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        doClose();
+    }
+
+    /** Returns whether {@link #close()} was called. */
+    protected final boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * Wraps an unexpected failure in the store exception, naming this store and the operation.
+     *
+     * @param operation the operation, such as {@code claim of 500 keys}
+     * @param cause the failure
+     * @return the exception to throw
+     */
+    protected IdempotencyStoreException failure(String operation, Throwable cause) {
+        String message = cause.getMessage() == null ? cause.getClass().getName() : cause.getMessage();
+        return new IdempotencyStoreException(description(), operation, message, cause);
+    }
+
+    @Override
+    public String toString() {
+        return description();
+    }
+
+    private void requireOpen(String operation) {
+        if (closed) {
+            throw new IdempotencyStoreException(
+                    description(), operation, "the store is closed; open a new store (or stop using this one)", null);
+        }
+    }
+
+    private static void requireNoNulls(List<?> list, String what) {
+        Objects.requireNonNull(list, what);
+        for (Object element : list) {
+            Objects.requireNonNull(element, () -> what + " must not contain null");
+        }
+    }
+
+    private static Object identity(String namespace, String key) {
+        return List.of(namespace, key);
+    }
+
+    private static <T> int[] firstOccurrences(List<T> items, Function<T, Object> identity) {
+        int[] first = new int[items.size()];
+        Map<Object, Integer> seen = new HashMap<>(items.size() * 2);
+        for (int i = 0; i < items.size(); i++) {
+            Integer earlier = seen.putIfAbsent(identity.apply(items.get(i)), i);
+            first[i] = earlier == null ? i : earlier;
+        }
+        return first;
+    }
+
+    /** The record a later occurrence of the same key in one batch is a duplicate of. */
+    private static ExistingRecord recordMadeBy(ClaimResult first) {
+        if (first.owns()) {
+            ClaimRequest r = first.request();
+            return new ExistingRecord(ClaimState.IN_PROGRESS, r.origin(), r.owner(), r.fingerprint());
+        }
+        return first.existing().orElseThrow();
+    }
+
+    private List<Boolean> inRounds(List<Claim> claims, Function<List<Claim>, List<Boolean>> operation, String name) {
+        if (claims.isEmpty()) {
+            return List.of();
+        }
+        int[] firstIndex = firstOccurrences(claims, c -> identity(c.namespace(), c.key()));
+        boolean distinct = true;
+        for (int i = 0; i < firstIndex.length && distinct; i++) {
+            distinct = firstIndex[i] == i;
+        }
+        if (distinct) {
+            return inChunks(claims, operation, name);
+        }
+        // Round k holds the k-th occurrence of each identity, so repeats apply in request order.
+        Map<Object, Integer> occurrences = new HashMap<>();
+        List<List<Integer>> rounds = new ArrayList<>();
+        for (int i = 0; i < claims.size(); i++) {
+            int round = occurrences.merge(
+                            identity(claims.get(i).namespace(), claims.get(i).key()), 1, Integer::sum)
+                    - 1;
+            if (round == rounds.size()) {
+                rounds.add(new ArrayList<>());
+            }
+            rounds.get(round).add(i);
+        }
+        Boolean[] answers = new Boolean[claims.size()];
+        for (List<Integer> round : rounds) {
+            List<Claim> batch = new ArrayList<>(round.size());
+            round.forEach(i -> batch.add(claims.get(i)));
+            List<Boolean> answered = inChunks(batch, operation, name);
+            for (int j = 0; j < round.size(); j++) {
+                answers[round.get(j)] = answered.get(j);
+            }
+        }
+        return Collections.unmodifiableList(Arrays.asList(answers));
+    }
+
+    private <T, R> List<R> inChunks(List<T> items, Function<List<T>, List<R>> operation, String name) {
+        int max = capabilities().maxBatchSize();
+        if (items.size() <= max) {
+            return call(items, operation, name);
+        }
+        List<R> all = new ArrayList<>(items.size());
+        for (int from = 0; from < items.size(); from += max) {
+            all.addAll(call(items.subList(from, Math.min(items.size(), from + max)), operation, name));
+        }
+        return Collections.unmodifiableList(all);
+    }
+
+    private <T, R> List<R> call(List<T> items, Function<List<T>, List<R>> operation, String name) {
+        String what = name + " of " + items.size() + (items.size() == 1 ? " key" : " keys");
+        List<R> answers;
+        try {
+            answers = operation.apply(items);
+        } catch (IdempotencyStoreException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw failure(what, e);
+        }
+        if (answers == null || answers.size() != items.size()) {
+            throw new IdempotencyStoreException(
+                    description(),
+                    what,
+                    "the store answered " + (answers == null ? "null" : answers.size() + " results")
+                            + "; this is a bug in the store",
+                    null);
+        }
+        return answers;
+    }
+}

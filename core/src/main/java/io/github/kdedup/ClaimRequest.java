@@ -1,0 +1,72 @@
+package io.github.kdedup;
+
+import java.time.Duration;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A request to claim one key. Immutable and thread-safe; the constructor checks every component
+ * so that a store never sees a bad request.
+ *
+ * @param namespace who must process the key once; see {@link IdempotencyKeys} for the limits
+ * @param key the business identity of the event; see {@link IdempotencyKeys} for the limits
+ * @param origin where this copy of the event sits in Kafka
+ * @param owner who claims: a consumer's {@code client.id} plus an instance id; at most
+ *     {@value #MAX_OWNER_LENGTH} characters
+ * @param fingerprint an optional hash of the payload, at most {@value #MAX_FINGERPRINT_LENGTH}
+ *     characters, or {@code null}
+ * @param lease how long the in-progress claim protects the key: at least one millisecond, at most
+ *     {@link #MAX_LEASE}; stores work in whole milliseconds
+ */
+public record ClaimRequest(
+        String namespace, String key, Origin origin, String owner, @Nullable String fingerprint, Duration lease) {
+
+    /** The longest owner. */
+    public static final int MAX_OWNER_LENGTH = 255;
+
+    /** The longest fingerprint. */
+    public static final int MAX_FINGERPRINT_LENGTH = 128;
+
+    /** The longest lease: a claim held longer than a day is a stuck consumer, not a slow one. */
+    public static final Duration MAX_LEASE = Duration.ofDays(1);
+
+    /**
+     * Checks the components.
+     *
+     * @throws IllegalArgumentException when a component breaks its rule
+     * @throws NullPointerException when a required component is null
+     */
+    public ClaimRequest {
+        IdempotencyKeys.requireValidNamespace(namespace);
+        IdempotencyKeys.requireValidKey(key);
+        Objects.requireNonNull(origin, "origin");
+        Objects.requireNonNull(owner, "owner");
+        if (owner.isEmpty() || owner.length() > MAX_OWNER_LENGTH) {
+            throw new IllegalArgumentException(
+                    "owner must have 1 to " + MAX_OWNER_LENGTH + " characters, got " + owner.length());
+        }
+        if (fingerprint != null && (fingerprint.isEmpty() || fingerprint.length() > MAX_FINGERPRINT_LENGTH)) {
+            throw new IllegalArgumentException("fingerprint must be null or have 1 to " + MAX_FINGERPRINT_LENGTH
+                    + " characters, got " + fingerprint.length());
+        }
+        requirePositiveMillis("lease", lease, MAX_LEASE);
+    }
+
+    /**
+     * Checks that a duration is at least one millisecond and at most {@code max}.
+     *
+     * @param what the name of the setting, for the message
+     * @param duration the duration
+     * @param max the largest allowed value
+     * @return the duration
+     * @throws IllegalArgumentException when it is out of range
+     */
+    static Duration requirePositiveMillis(String what, Duration duration, Duration max) {
+        Objects.requireNonNull(duration, what);
+        if (duration.toMillis() < 1 || duration.compareTo(max) > 0) {
+            throw new IllegalArgumentException(what + " must be between 1 ms and " + max + ", got " + duration + " ("
+                    + duration.toMillis() + " ms)");
+        }
+        return duration;
+    }
+}

@@ -1,0 +1,320 @@
+package io.github.kdedup.memory;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.RemovalCause;
+import com.github.benmanes.caffeine.cache.Ticker;
+import io.github.kdedup.AbstractIdempotencyStore;
+import io.github.kdedup.Claim;
+import io.github.kdedup.ClaimRequest;
+import io.github.kdedup.ClaimResult;
+import io.github.kdedup.ClaimState;
+import io.github.kdedup.ExistingRecord;
+import io.github.kdedup.FencingTokens;
+import io.github.kdedup.Origin;
+import io.github.kdedup.StoreCapabilities;
+import io.github.kdedup.StoredRecord;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An {@link io.github.kdedup.IdempotencyStore} in this process's memory, on a Caffeine cache. It
+ * deduplicates within one JVM only: use it for a single consumer process, for tests, or as the
+ * baseline of the benchmarks. Records are lost when the process stops.
+ *
+ * <h2>Storage algorithm</h2>
+ *
+ * <ol>
+ *   <li>Each (namespace, key) maps to one immutable entry: state, token, owner, origin,
+ *       fingerprint and {@code expiresAt} in ticker nanoseconds.
+ *   <li>Every operation on a key runs in {@code asMap().compute}, which Caffeine runs atomically per
+ *       key; the claim rules read the old entry and write the new one inside it. A batch is a loop
+ *       of such calls: atomic per key, not as a whole.
+ *   <li>Expiry is per entry through Caffeine's variable expiry ({@link Expiry}): an entry lives
+ *       until its own {@code expiresAt} (claim + lease, or completion + retention). An entry whose
+ *       time has come is treated as absent even before Caffeine removes it.
+ *   <li>Time is the injected {@link Ticker} ({@link Ticker#systemTicker()} by default), so tests can
+ *       move it forward instead of sleeping.
+ *   <li>The cache is bounded by {@code maximumSize}. Caffeine then evicts the entries it judges
+ *       least useful, possibly a recent one: each eviction of an unexpired entry forgets a key, so it
+ *       is counted ({@link #evictions()}) and logged at WARN. Size the bound above the number of keys
+ *       a retention window holds (rate x retention).
+ * </ol>
+ *
+ * <p>Thread-safe. Cache maintenance runs on the calling thread, so that evictions are counted by
+ * the time an operation returns.
+ */
+public final class MemoryIdempotencyStore extends AbstractIdempotencyStore {
+
+    /** The default bound on the number of records. */
+    public static final long DEFAULT_MAXIMUM_SIZE = 1_000_000;
+
+    private static final Logger LOG = LoggerFactory.getLogger(MemoryIdempotencyStore.class);
+
+    private final Cache<Id, Entry> cache;
+    private final Ticker ticker;
+    private final long maximumSize;
+    private final LongAdder evictions = new LongAdder();
+    private final Instant epoch;
+    private final long epochTicks;
+
+    private MemoryIdempotencyStore(Builder builder) {
+        this.ticker = builder.ticker;
+        this.maximumSize = builder.maximumSize;
+        this.epoch = Instant.now();
+        this.epochTicks = ticker.read();
+        this.cache = Caffeine.newBuilder()
+                .maximumSize(maximumSize)
+                .ticker(ticker)
+                .executor(Runnable::run)
+                .expireAfter(new EntryExpiry())
+                .evictionListener(this::onEviction)
+                .build();
+    }
+
+    /** Returns a builder with the defaults: {@value #DEFAULT_MAXIMUM_SIZE} records, the system ticker. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Returns a store with the defaults. */
+    public static MemoryIdempotencyStore create() {
+        return builder().build();
+    }
+
+    /** Returns how many unexpired records were evicted because the cache was full: forgotten keys. */
+    public long evictions() {
+        return evictions.sum();
+    }
+
+    /** Returns the approximate number of records held, expired ones not yet removed included. */
+    public long size() {
+        return cache.estimatedSize();
+    }
+
+    @Override
+    protected List<ClaimResult> doClaim(List<ClaimRequest> requests) {
+        List<ClaimResult> results = new ArrayList<>(requests.size());
+        for (ClaimRequest request : requests) {
+            ClaimResult[] result = new ClaimResult[1];
+            cache.asMap().compute(new Id(request.namespace(), request.key()), (id, old) -> {
+                long now = ticker.read();
+                Entry live = old == null || old.expired(now) ? null : old;
+                if (live == null) {
+                    Entry claimed = Entry.inProgress(request, now);
+                    result[0] = ClaimResult.claimed(request, claimed.token);
+                    return claimed;
+                }
+                if (live.state == ClaimState.IN_PROGRESS && live.origin.equals(request.origin())) {
+                    Entry claimed = Entry.inProgress(request, now);
+                    result[0] = ClaimResult.reclaimed(request, claimed.token, live.toExisting());
+                    return claimed;
+                }
+                result[0] = ClaimResult.duplicate(request, live.toExisting());
+                return live;
+            });
+            results.add(result[0]);
+        }
+        return results;
+    }
+
+    @Override
+    protected List<Boolean> doComplete(List<Claim> claims, Duration retention) {
+        long retentionNanos = retention.toNanos();
+        return fenced(claims, (live, now) -> live.completed(now + retentionNanos));
+    }
+
+    @Override
+    protected List<Boolean> doRelease(List<Claim> claims) {
+        return fenced(claims, (live, now) -> null);
+    }
+
+    /** Applies {@code change} to each record still in progress under the claim's token. */
+    private List<Boolean> fenced(List<Claim> claims, Change change) {
+        List<Boolean> answers = new ArrayList<>(claims.size());
+        for (Claim claim : claims) {
+            boolean[] changed = new boolean[1];
+            cache.asMap().compute(new Id(claim.namespace(), claim.key()), (id, old) -> {
+                long now = ticker.read();
+                if (old == null || old.expired(now)) {
+                    return null;
+                }
+                if (old.state != ClaimState.IN_PROGRESS || !old.token.equals(claim.token())) {
+                    return old;
+                }
+                changed[0] = true;
+                return change.apply(old, now);
+            });
+            answers.add(changed[0]);
+        }
+        return answers;
+    }
+
+    @Override
+    protected Optional<StoredRecord> doFind(String namespace, String key) {
+        Entry entry = cache.getIfPresent(new Id(namespace, key));
+        if (entry == null || entry.expired(ticker.read())) {
+            return Optional.empty();
+        }
+        return Optional.of(new StoredRecord(
+                namespace,
+                key,
+                entry.state,
+                entry.token,
+                entry.owner,
+                entry.origin,
+                entry.fingerprint,
+                epoch.plusNanos(entry.expiresAt - epochTicks)));
+    }
+
+    @Override
+    protected void doClose() {
+        cache.invalidateAll();
+    }
+
+    @Override
+    public StoreCapabilities capabilities() {
+        return new StoreCapabilities(Integer.MAX_VALUE, false);
+    }
+
+    @Override
+    public String description() {
+        return "memory store (maximumSize=" + maximumSize + ")";
+    }
+
+    private void onEviction(@Nullable Id id, @Nullable Entry entry, RemovalCause cause) {
+        if (cause == RemovalCause.SIZE) {
+            evictions.increment();
+            long count = evictions.sum();
+            // Log the first eviction and then at each power of two, so a full cache is loud but not a flood.
+            if (Long.bitCount(count) == 1) {
+                LOG.warn(
+                        "{} is full: evicted {} unexpired record(s) so far (latest {}); evicted keys are forgotten "
+                                + "and their events would be processed again. Raise maximumSize above rate x retention.",
+                        description(),
+                        count,
+                        id == null ? "?" : id.namespace + "/" + id.key);
+            }
+        }
+    }
+
+    private record Id(String namespace, String key) {}
+
+    @FunctionalInterface
+    private interface Change {
+        @Nullable
+        Entry apply(Entry live, long now);
+    }
+
+    private static final class Entry {
+        final ClaimState state;
+        final String token;
+        final String owner;
+        final Origin origin;
+        final @Nullable String fingerprint;
+        final long expiresAt;
+
+        Entry(
+                ClaimState state,
+                String token,
+                String owner,
+                Origin origin,
+                @Nullable String fingerprint,
+                long expiresAt) {
+            this.state = state;
+            this.token = token;
+            this.owner = owner;
+            this.origin = origin;
+            this.fingerprint = fingerprint;
+            this.expiresAt = expiresAt;
+        }
+
+        static Entry inProgress(ClaimRequest request, long now) {
+            return new Entry(
+                    ClaimState.IN_PROGRESS,
+                    FencingTokens.next(),
+                    request.owner(),
+                    request.origin(),
+                    request.fingerprint(),
+                    now + request.lease().toNanos());
+        }
+
+        Entry completed(long expiresAt) {
+            return new Entry(ClaimState.COMPLETED, token, owner, origin, fingerprint, expiresAt);
+        }
+
+        boolean expired(long now) {
+            return now - expiresAt >= 0;
+        }
+
+        ExistingRecord toExisting() {
+            return new ExistingRecord(state, origin, owner, fingerprint);
+        }
+    }
+
+    private static final class EntryExpiry implements Expiry<Id, Entry> {
+        @Override
+        public long expireAfterCreate(Id id, Entry entry, long currentTime) {
+            return Math.max(0, entry.expiresAt - currentTime);
+        }
+
+        @Override
+        public long expireAfterUpdate(Id id, Entry entry, long currentTime, long currentDuration) {
+            return Math.max(0, entry.expiresAt - currentTime);
+        }
+
+        @Override
+        public long expireAfterRead(Id id, Entry entry, long currentTime, long currentDuration) {
+            return currentDuration;
+        }
+    }
+
+    /**
+     * Builds a {@link MemoryIdempotencyStore}. Not thread-safe; the store it builds is.
+     */
+    public static final class Builder {
+        private long maximumSize = DEFAULT_MAXIMUM_SIZE;
+        private Ticker ticker = Ticker.systemTicker();
+
+        private Builder() {}
+
+        /**
+         * Sets the bound on the number of records.
+         *
+         * @param maximumSize at least 1; default {@value #DEFAULT_MAXIMUM_SIZE}
+         * @return this builder
+         * @throws IllegalArgumentException when it is below 1
+         */
+        public Builder maximumSize(long maximumSize) {
+            if (maximumSize < 1) {
+                throw new IllegalArgumentException("maximumSize must be >= 1, got " + maximumSize);
+            }
+            this.maximumSize = maximumSize;
+            return this;
+        }
+
+        /**
+         * Sets the clock of expiry, in nanoseconds; for tests.
+         *
+         * @param ticker the ticker; default {@link Ticker#systemTicker()}
+         * @return this builder
+         */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = java.util.Objects.requireNonNull(ticker, "ticker");
+            return this;
+        }
+
+        /** Returns a new open store. */
+        public MemoryIdempotencyStore build() {
+            return new MemoryIdempotencyStore(this);
+        }
+    }
+}
