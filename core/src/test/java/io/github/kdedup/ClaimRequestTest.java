@@ -1,0 +1,88 @@
+package io.github.kdedup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+class ClaimRequestTest {
+
+    private static final Origin ORIGIN = new Origin("orders", 0, 1);
+
+    private static ClaimRequest request(String namespace, String key, Duration lease) {
+        return new ClaimRequest(namespace, key, ORIGIN, "c1", null, lease);
+    }
+
+    @Test
+    @DisplayName("rejects a zero, negative, sub-millisecond or huge lease, naming the value")
+    void shouldRejectBadLease() {
+        assertThatThrownBy(() -> request("ns", "k", Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("lease")
+                .hasMessageContaining("PT0S");
+        assertThatThrownBy(() -> request("ns", "k", Duration.ofSeconds(-5)))
+                .hasMessageContaining("lease must be between 1 ms");
+        assertThatThrownBy(() -> request("ns", "k", Duration.ofNanos(999_999))).hasMessageContaining("lease");
+        assertThatThrownBy(() -> request("ns", "k", Duration.ofDays(2))).hasMessageContaining("PT48H");
+        assertThat(request("ns", "k", Duration.ofMillis(1)).lease()).isEqualTo(Duration.ofMillis(1));
+    }
+
+    @Test
+    @DisplayName("rejects empty keys, U+0000, unpaired surrogates and keys over 512 bytes")
+    void shouldRejectBadKeys() {
+        assertThatThrownBy(() -> request("ns", "", Duration.ofMinutes(1)))
+                .hasMessageContaining("key must not be empty");
+        assertThatThrownBy(() -> request("ns", "a\u0000b", Duration.ofMinutes(1)))
+                .hasMessageContaining("U+0000");
+        assertThatThrownBy(() -> request("ns", "a\ud800b", Duration.ofMinutes(1)))
+                .hasMessageContaining("unpaired surrogate");
+        assertThatThrownBy(() -> request("ns", "é".repeat(257), Duration.ofMinutes(1)))
+                .hasMessageContaining("514 UTF-8 bytes")
+                .hasMessageContaining("hash");
+        assertThat(request("ns", "é".repeat(256), Duration.ofMinutes(1)).key()).hasSize(256);
+    }
+
+    @Test
+    @DisplayName("rejects empty and over-long namespaces, owners and fingerprints")
+    void shouldRejectBadComponents() {
+        assertThatThrownBy(() -> request("", "k", Duration.ofMinutes(1))).hasMessageContaining("namespace");
+        assertThatThrownBy(() -> request("n".repeat(129), "k", Duration.ofMinutes(1)))
+                .hasMessageContaining("namespace is 129 UTF-8 bytes");
+        assertThatThrownBy(() -> new ClaimRequest("ns", "k", ORIGIN, "", null, Duration.ofMinutes(1)))
+                .hasMessageContaining("owner");
+        assertThatThrownBy(() -> new ClaimRequest("ns", "k", ORIGIN, "c", "", Duration.ofMinutes(1)))
+                .hasMessageContaining("fingerprint");
+    }
+
+    @Test
+    @DisplayName("hashes only keys over the limit, to sha256: plus 64 hex digits")
+    void shouldHashLongKeys() {
+        assertThat(IdempotencyKeys.hashIfLong("short")).isEqualTo("short");
+        String hashed = IdempotencyKeys.hashIfLong("x".repeat(513));
+        assertThat(hashed).startsWith("sha256:").hasSize(7 + 64);
+        assertThat(IdempotencyKeys.hashIfLong("x".repeat(513))).isEqualTo(hashed);
+        assertThatThrownBy(() -> IdempotencyKeys.hashIfLong("x".repeat(600) + "\u0000"))
+                .hasMessageContaining("U+0000");
+    }
+
+    @Test
+    @DisplayName("counts UTF-8 bytes like the encoder")
+    void shouldCountUtf8Bytes() {
+        for (String text : new String[] {"", "abc", "é", "鍵", "🔑", "a🔑é鍵"}) {
+            assertThat(IdempotencyKeys.utf8Length(text))
+                    .isEqualTo(text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+        }
+    }
+
+    @Test
+    @DisplayName("origins print and parse as topic-partition@offset, topics with dashes included")
+    void shouldFormatOrigins() {
+        Origin origin = new Origin("my-orders", 3, 1042);
+        assertThat(origin).hasToString("my-orders-3@1042");
+        assertThat(Origin.parse("my-orders-3@1042")).isEqualTo(origin);
+        assertThatThrownBy(() -> Origin.parse("orders@x")).hasMessageContaining("topic-partition@offset");
+        assertThatThrownBy(() -> new Origin("t", -1, 0)).hasMessageContaining("partition");
+    }
+}
