@@ -496,10 +496,16 @@ public final class RedisIdempotencyStore extends AbstractIdempotencyStore {
         return new IdempotencyStoreException(description, operation, detail, e);
     }
 
-    private static boolean has(Throwable e, Class<? extends IOException> type) {
+    private static boolean has(@Nullable Throwable e, Class<? extends IOException> type) {
+        // Jedis keeps the failure of each resolved address as a suppressed exception.
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (type.isInstance(t)) {
                 return true;
+            }
+            for (Throwable suppressed : t.getSuppressed()) {
+                if (has(suppressed, type)) {
+                    return true;
+                }
             }
         }
         return false;

@@ -20,6 +20,17 @@ final class RedisUris {
     private RedisUris() {}
 
     static RedisIdempotencyStore.Builder toBuilder(StoreUri uri) {
+        try {
+            return parse(uri);
+        } catch (IllegalArgumentException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("bad Redis store URI")) {
+                throw e;
+            }
+            throw bad(uri, String.valueOf(e.getMessage()));
+        }
+    }
+
+    private static RedisIdempotencyStore.Builder parse(StoreUri uri) {
         String scheme = uri.scheme();
         if (!scheme.equals("redis") && !scheme.equals("rediss") && !scheme.equals("redis-cluster")) {
             throw bad(uri, "unknown scheme '" + scheme + "'");
