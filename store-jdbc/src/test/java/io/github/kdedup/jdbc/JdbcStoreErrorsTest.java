@@ -110,4 +110,17 @@ class JdbcStoreErrorsTest {
             Databases.drop(Databases.mariadbUrl(), table);
         }
     }
+
+    @Test
+    @DisplayName("a jdbc:mysql URL opens through the MariaDB driver and dialect")
+    void shouldOpenMysqlScheme() {
+        String table = Databases.randomTable();
+        String mysql = Databases.mariadbUrl().replace("jdbc:mariadb:", "jdbc:mysql:");
+        try (IdempotencyStore store = IdempotencyStores.open(Databases.with(mysql, "kdedupTable=" + table))) {
+            assertThat(store.description()).startsWith("jdbc store (mariadb, table " + table);
+            assertThat(store.find("ns", "absent")).isEmpty();
+        } finally {
+            Databases.drop(Databases.mariadbUrl(), table);
+        }
+    }
 }
