@@ -11,6 +11,7 @@ import io.github.kdedup.IdempotencyStore;
 import io.github.kdedup.IdempotencyStoreException;
 import io.github.kdedup.IdempotencyStores;
 import io.github.kdedup.Origin;
+import io.github.kdedup.tck.LocalPostgres;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,6 +3,7 @@ package io.github.kdedup.redis;
 import io.github.kdedup.IdempotencyStore;
 import io.github.kdedup.IdempotencyStores;
 import io.github.kdedup.tck.IdempotencyStoreContract;
+import io.github.kdedup.tck.RedisClusterLauncher;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 

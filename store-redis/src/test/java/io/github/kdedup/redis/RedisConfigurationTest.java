@@ -9,6 +9,7 @@ import io.github.kdedup.IdempotencyStore;
 import io.github.kdedup.IdempotencyStoreException;
 import io.github.kdedup.IdempotencyStores;
 import io.github.kdedup.Origin;
+import io.github.kdedup.tck.RedisServerProcess;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;

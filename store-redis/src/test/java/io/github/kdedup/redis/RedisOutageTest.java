@@ -10,6 +10,7 @@ import io.github.kdedup.ClaimResult;
 import io.github.kdedup.ClaimState;
 import io.github.kdedup.IdempotencyStoreException;
 import io.github.kdedup.Origin;
+import io.github.kdedup.tck.RedisServerProcess;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

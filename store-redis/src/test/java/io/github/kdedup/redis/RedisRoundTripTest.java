@@ -6,6 +6,7 @@ import io.github.kdedup.ClaimOutcome;
 import io.github.kdedup.ClaimRequest;
 import io.github.kdedup.ClaimResult;
 import io.github.kdedup.Origin;
+import io.github.kdedup.tck.RedisServerProcess;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,4 +1,4 @@
-package io.github.kdedup.jdbc;
+package io.github.kdedup.tck;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,7 +23,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Use it in try-with-resources or close it in {@code @AfterAll}: {@link #close()} stops the
  * server (immediately) and deletes the directory. Not thread-safe.
  */
-final class LocalPostgres implements AutoCloseable {
+public final class LocalPostgres implements AutoCloseable {
 
     private static final String OS_USER = "postgres";
 
@@ -49,7 +49,7 @@ final class LocalPostgres implements AutoCloseable {
      *     for trust auth
      * @return the running server
      */
-    static LocalPostgres start(@Nullable String password) {
+    public static LocalPostgres start(@Nullable String password) {
         String binDir = System.getenv().getOrDefault("KDEDUP_TEST_PG_BIN", "/usr/lib/postgresql/15/bin");
         Path bin = Path.of(binDir);
         if (!Files.isExecutable(bin.resolve("initdb"))) {
@@ -92,17 +92,17 @@ final class LocalPostgres implements AutoCloseable {
     }
 
     /** Returns the JDBC URL of database {@code postgres} as user {@code postgres}, without password. */
-    String url() {
+    public String url() {
         return "jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=postgres";
     }
 
     /** Returns the port, which stays the same across restarts. */
-    int port() {
+    public int port() {
         return port;
     }
 
     /** Starts the server (again), on the same port, and waits until it accepts connections. */
-    void startServer() {
+    public void startServer() {
         run(
                 List.of(
                         bin.resolve("pg_ctl").toString(),
@@ -121,7 +121,7 @@ final class LocalPostgres implements AutoCloseable {
     }
 
     /** Stops the server at once, like a crash: {@code pg_ctl stop -m immediate}. */
-    void stopImmediately() {
+    public void stopImmediately() {
         run(List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "immediate", "-w", "stop"), true);
         running = false;
     }

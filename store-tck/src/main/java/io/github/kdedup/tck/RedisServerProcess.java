@@ -1,6 +1,5 @@
-package io.github.kdedup.redis;
+package io.github.kdedup.tck;
 
-import io.github.kdedup.tck.TestServices;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package io.github.kdedup.redis;
+package io.github.kdedup.tck;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
