@@ -109,7 +109,7 @@ public final class DemoRun {
             List<Thread> threads = new ArrayList<>();
             for (int i = 1; i <= options.consumers(); i++) {
                 String name = "consumer-" + i;
-                DedupStep step = store == null ? new NoDedupStep() : new KdedupStep(store, group, name, stats);
+                DedupStep step = store == null ? new NoDedupStep() : new KdedupStep(store, group, stats);
                 ConsumerWorker worker = new ConsumerWorker(
                         bootstrap, group, name, topic, step, ledger, stats, started, options.crash() && i == 2);
                 workers.add(worker);

@@ -1,77 +1,66 @@
 package io.github.kdedup.examples.demo;
 
-import io.github.kdedup.Claim;
-import io.github.kdedup.ClaimRequest;
-import io.github.kdedup.ClaimResult;
 import io.github.kdedup.IdempotencyStore;
-import io.github.kdedup.Origin;
+import io.github.kdedup.kafka.DedupConfig;
+import io.github.kdedup.kafka.DedupProcessor;
+import io.github.kdedup.kafka.KeyExtractor;
+import io.github.kdedup.kafka.RecordOutcome;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 
 /**
- * Claim the whole poll in one batch, handle the records this consumer now owns, complete each claim
- * as soon as its handler returned, release it when the handler threw.
+ * kdedup's record processor: one claim call for the whole poll, the handler for each record this
+ * consumer now owns, its claim completed as soon as the handler returned. The outcomes feed the
+ * report's duplicates by cause.
  */
 final class KdedupStep implements DedupStep {
 
-    private static final Duration LEASE = Duration.ofSeconds(30);
-    private static final Duration RETENTION = Duration.ofHours(1);
-
-    private final IdempotencyStore store;
-    private final String namespace;
-    private final String owner;
+    private final DedupProcessor processor;
     private final DemoStats stats;
 
-    KdedupStep(IdempotencyStore store, String namespace, String owner, DemoStats stats) {
-        this.store = store;
-        this.namespace = namespace;
-        this.owner = owner;
+    KdedupStep(IdempotencyStore store, String namespace, DemoStats stats) {
+        this.processor = DedupProcessor.create(
+                store,
+                DedupConfig.builder()
+                        .namespace(namespace)
+                        .keyExtractor(KeyExtractor.header(EventProducer.EVENT_ID_HEADER))
+                        .lease(Duration.ofSeconds(30))
+                        .retention(Duration.ofHours(1))
+                        .build());
         this.stats = stats;
     }
 
     @Override
     public void process(
             List<ConsumerRecord<String, String>> records, Consumer<ConsumerRecord<String, String>> handler) {
-        List<ClaimRequest> requests = new ArrayList<>(records.size());
-        for (ConsumerRecord<String, String> r : records) {
-            requests.add(new ClaimRequest(
-                    namespace, eventId(r), new Origin(r.topic(), r.partition(), r.offset()), owner, null, LEASE));
-        }
-        List<ClaimResult> results = store.claim(requests);
-        for (int i = 0; i < records.size(); i++) {
-            ClaimResult result = results.get(i);
-            result.cause()
+        for (RecordOutcome outcome : processor.process(records, handler::accept)) {
+            if (outcome.status() == RecordOutcome.Status.FAILED) {
+                throw new IllegalStateException("the handler failed on " + outcome, outcome.error());
+            }
+            outcome.cause()
                     .ifPresent(cause -> stats.duplicate(
                             cause,
-                            result.request().key(),
-                            result.request().origin().toString(),
-                            result.existing().orElseThrow().origin().toString()));
-            if (!result.owns()) {
-                continue;
-            }
-            Claim claim = result.claim();
-            try {
-                handler.accept(records.get(i));
-            } catch (RuntimeException e) {
-                store.release(List.of(claim));
-                throw e;
-            }
-            store.complete(List.of(claim), RETENTION);
+                            eventId(outcome.record()),
+                            where(outcome.record()),
+                            outcome.original().orElseThrow().toString()));
         }
     }
 
-    static String eventId(ConsumerRecord<String, String> record) {
+    static String eventId(ConsumerRecord<?, ?> record) {
         Header header = record.headers().lastHeader(EventProducer.EVENT_ID_HEADER);
-        return header == null
-                ? record.topic() + "-" + record.partition() + "@" + record.offset()
-                : new String(header.value(), StandardCharsets.UTF_8);
+        return header == null ? where(record) : new String(header.value(), StandardCharsets.UTF_8);
+    }
+
+    private static String where(ConsumerRecord<?, ?> record) {
+        return record.topic() + "-" + record.partition() + "@" + record.offset();
     }
 
     @Override
-    public void close() {}
+    public void close() {
+        processor.close();
+    }
 }
