@@ -26,9 +26,11 @@ import picocli.CommandLine.Option;
         sortOptions = false,
         subcommands = {AuditCommand.class},
         description = {
-            "Produces events with republished copies, runs a consumer group that loses a member mid-batch,",
-            "and reports what was processed: with --dedup on each event once, with --dedup off some twice.",
-            "Needs nothing installed: without --bootstrap-servers it runs Apache Kafka in this JVM."
+            "Produces events with republished copies, runs a consumer group that loses a",
+            "member mid-batch, and reports what was processed: with --dedup on each event",
+            "once, with --dedup off some twice. Without --bootstrap-servers it runs Apache",
+            "Kafka in this JVM, so it needs nothing installed.",
+            ""
         },
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
@@ -107,6 +109,7 @@ public final class Demo implements Callable<Integer> {
             names = "--dedup",
             defaultValue = "on",
             paramLabel = "on|off",
+            arity = "1",
             converter = OnOff.class,
             description = "Use kdedup's record processor (on) or a plain consumer (off). Default: ${DEFAULT-VALUE}")
     boolean dedup = true;
@@ -149,7 +152,7 @@ public final class Demo implements Callable<Integer> {
             options = new DemoOptions(
                     bootstrapServers, store, events, partitions, consumers, republishShare, crash, dedup);
         } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec().commandLine(), e.getMessage(), e, null, null);
+            throw new CommandLine.ParameterException(spec().commandLine(), e.getMessage());
         }
         PrintWriter out = spec().commandLine().getOut();
         DemoReport report = new DemoRun(options, out).run();

@@ -29,9 +29,10 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         sortOptions = false,
         description = {
-            "Reads a topic (or an offset range) without joining a group and reports every key seen at more",
-            "than one offset: offsets, timestamps, headers and the gap between copies, with the likely cause.",
-            "Without --bootstrap-servers it audits a demo topic seeded in an in-process Kafka."
+            "Lists every key seen at more than one offset of a topic (or an offset range),",
+            "with offsets, timestamps, headers, the gap between copies and the likely cause.",
+            "Without --bootstrap-servers it audits a demo topic in an in-process Kafka.",
+            ""
         })
 public final class AuditCommand implements Callable<Integer> {
 

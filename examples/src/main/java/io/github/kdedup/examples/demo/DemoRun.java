@@ -65,6 +65,13 @@ public final class DemoRun {
      * @throws io.github.kdedup.IdempotencyStoreException when the store cannot be reached
      */
     public DemoReport run() throws InterruptedException {
+        // The store first: a bad URI or an unreachable store fails before a broker is started.
+        try (IdempotencyStore store = options.dedup() ? IdempotencyStores.open(options.storeUri()) : null) {
+            return run(store);
+        }
+    }
+
+    private DemoReport run(@Nullable IdempotencyStore store) throws InterruptedException {
         EmbeddedKafka embedded = null;
         try {
             String bootstrap = options.bootstrapServers();
@@ -75,7 +82,7 @@ public final class DemoRun {
                 bootstrap = embedded.bootstrapServers();
                 out.printf("  broker up at %s in %.1f s%n", bootstrap, (System.nanoTime() - t0) / 1e9);
             }
-            return run(bootstrap, embedded != null);
+            return run(bootstrap, embedded != null, store);
         } finally {
             if (embedded != null) {
                 embedded.close();
@@ -83,19 +90,19 @@ public final class DemoRun {
         }
     }
 
-    private DemoReport run(String bootstrap, boolean embedded) throws InterruptedException {
+    private DemoReport run(String bootstrap, boolean embedded, @Nullable IdempotencyStore store)
+            throws InterruptedException {
         String runId = UUID.randomUUID().toString().substring(0, 8);
         // A fresh in-process broker has nothing to collide with; on a shared cluster each run gets its own topic.
         String topic = embedded ? "orders" : "orders-" + runId;
         String group = "kdedup-demo-" + runId;
         try (Admin admin = Admin.create(Map.of(
-                        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        bootstrap,
-                        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
-                        (int) REACH_TIMEOUT.toMillis(),
-                        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
-                        5000));
-                IdempotencyStore store = options.dedup() ? IdempotencyStores.open(options.storeUri()) : null) {
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                (int) REACH_TIMEOUT.toMillis(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                5000))) {
             reach(admin, bootstrap);
             if (store != null) {
                 out.println("store: " + store.description());

@@ -108,7 +108,8 @@ public final class EventProducer {
         boolean retry = n % 2 == 0;
         producer.send(record(
                 copy.id(),
-                retry ? copy.timestamp() : System.currentTimeMillis(),
+                // a republish happens later than the first send, never in the same millisecond
+                retry ? copy.timestamp() : Math.max(System.currentTimeMillis(), copy.timestamp() + 1),
                 retry ? null : "outbox-relay",
                 copy.sequence()));
     }
