@@ -91,7 +91,13 @@ public record DemoReport(
             out.println("  INCOMPLETE: the group did not reach the end of the log in time");
         }
         out.println("-".repeat(72));
-        out.println(passed() ? "RESULT: OK" : "RESULT: FAILED");
+        if (!passed()) {
+            out.println("RESULT: FAILED");
+        } else if (processedTwice > 0) {
+            out.println("RESULT: nothing lost, but " + processedTwice + " events processed twice (dedup off)");
+        } else {
+            out.println("RESULT: OK, each event processed exactly once");
+        }
     }
 
     private static void row(PrintWriter out, String label, long value, String note) {
