@@ -43,7 +43,7 @@ public final class IdempotencyStores {
             throw new IllegalArgumentException("no store opens '" + parsed.scheme() + ":' (in " + parsed.redacted()
                     + "); "
                     + (module == null
-                            ? "known schemes are " + MODULE_BY_SCHEME.keySet()
+                            ? "known schemes are " + new java.util.TreeSet<>(MODULE_BY_SCHEME.keySet())
                             : "add the dependency io.github.kdedup:" + module)
                     + "; schemes available now: " + providers.keySet());
         }
