@@ -1,0 +1,235 @@
+package io.github.kdedup.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.kdedup.DuplicateCause;
+import io.github.kdedup.IdempotencyStoreException;
+import io.github.kdedup.Origin;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.UnaryOperator;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The record processor and its policies on records built in memory (no broker needed for these
+ * rules; the broker tests cover the consumer side).
+ */
+@DisplayName("DedupProcessor policies")
+class DedupProcessorPolicyTest {
+
+    private final TestMemoryStore store = new TestMemoryStore("policy-" + UUID.randomUUID());
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final List<String> handled = new ArrayList<>();
+    private final String namespace = "ns-" + UUID.randomUUID().toString().substring(0, 8);
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    private DedupProcessor processor(UnaryOperator<DedupConfig.Builder> settings) {
+        return DedupProcessor.create(
+                store,
+                settings.apply(DedupConfig.builder().namespace(namespace).metrics(MicrometerDedupMetrics.of(registry)))
+                        .build());
+    }
+
+    private static ConsumerRecord<String, String> record(long offset, byte[] eventId, String value) {
+        RecordHeaders headers = new RecordHeaders();
+        if (eventId != null) {
+            headers.add("event-id", eventId);
+        }
+        return new ConsumerRecord<>(
+                "orders", 2, offset, 0L, TimestampType.CREATE_TIME, -1, -1, null, value, headers, Optional.empty());
+    }
+
+    private static ConsumerRecord<String, String> record(long offset, String eventId, String value) {
+        return record(offset, eventId.getBytes(StandardCharsets.UTF_8), value);
+    }
+
+    private RecordOutcome process(DedupProcessor p, ConsumerRecord<String, String> r) {
+        return p.process(r, rec -> handled.add(rec.offset() + ""));
+    }
+
+    private double count(String name, String... tags) {
+        var search = registry.find(name).tag("namespace", namespace);
+        if (tags.length > 0) {
+            search = search.tags(tags);
+        }
+        var counter = search.counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    @Test
+    @DisplayName("a republished copy is a duplicate that names the original origin; a redelivery too")
+    void shouldReportDuplicatesWithOrigins() {
+        DedupProcessor p = processor(b -> b);
+        assertThat(process(p, record(311, "e1", "a")).status()).isEqualTo(RecordOutcome.Status.PROCESSED);
+        RecordOutcome republished = process(p, record(517, "e1", "a"));
+        assertThat(republished.status()).isEqualTo(RecordOutcome.Status.DUPLICATE);
+        assertThat(republished.cause()).contains(DuplicateCause.REPUBLISHED);
+        assertThat(republished.original()).contains(new Origin("orders", 2, 311));
+        assertThat(process(p, record(311, "e1", "a")).cause()).contains(DuplicateCause.REDELIVERED);
+        assertThat(handled).containsExactly("311");
+        assertThat(count("kdedup.duplicates", "cause", "republished")).isEqualTo(1);
+        assertThat(count("kdedup.duplicates", "cause", "redelivered")).isEqualTo(1);
+        assertThat(count("kdedup.claims", "outcome", "claimed")).isEqualTo(1);
+        assertThat(registry.find("kdedup.store.latency")
+                        .tag("operation", "claim")
+                        .timer()
+                        .count())
+                .isEqualTo(3);
+    }
+
+    @Test
+    @DisplayName("a handler that throws releases its claim, so the redelivery is handled")
+    void shouldReleaseWhenHandlerThrows() {
+        DedupProcessor p = processor(b -> b);
+        RecordOutcome failed = p.process(record(1, "e2", "a"), r -> {
+            throw new IllegalStateException("boom");
+        });
+        assertThat(failed.status()).isEqualTo(RecordOutcome.Status.FAILED);
+        assertThat(failed.error()).hasMessage("boom");
+        assertThat(store.find(namespace, "e2")).isEmpty();
+        assertThat(process(p, record(1, "e2", "a")).status()).isEqualTo(RecordOutcome.Status.PROCESSED);
+    }
+
+    @Test
+    @DisplayName("an in-progress claim of the same record is reclaimed and counted as retried")
+    void shouldCountRetries() {
+        DedupProcessor first = processor(b -> b);
+        var claim = store.claim(List.of(new io.github.kdedup.ClaimRequest(
+                namespace, "e3", new Origin("orders", 2, 9), "crashed#1", null, java.time.Duration.ofMinutes(1))));
+        assertThat(claim.get(0).owns()).isTrue();
+        RecordOutcome retried = process(first, record(9, "e3", "a"));
+        assertThat(retried.status()).isEqualTo(RecordOutcome.Status.PROCESSED);
+        assertThat(retried.cause()).contains(DuplicateCause.RETRIED);
+        assertThat(count("kdedup.lease.takeovers")).isEqualTo(1);
+        assertThat(count("kdedup.duplicates", "cause", "retried")).isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("missing key: process (default), skip or fail")
+    void shouldApplyMissingKeyPolicy() {
+        ConsumerRecord<String, String> noKey = record(5, (byte[]) null, "a");
+        RecordOutcome processed = process(processor(b -> b), noKey);
+        assertThat(processed.status()).isEqualTo(RecordOutcome.Status.PROCESSED);
+        assertThat(processed.deduplicated()).isFalse();
+        assertThat(process(processor(b -> b.onMissingKey(MissingKeyPolicy.SKIP)), noKey)
+                        .status())
+                .isEqualTo(RecordOutcome.Status.SKIPPED);
+        assertThatThrownBy(() -> process(processor(b -> b.onMissingKey(MissingKeyPolicy.FAIL)), noKey))
+                .isInstanceOf(DedupPolicyException.class)
+                .hasMessageContaining("orders-2@5")
+                .hasMessageContaining("kdedup.on-missing-key=fail");
+        assertThat(handled).containsExactly("5");
+        assertThat(count("kdedup.keys.missing", "policy", "skip")).isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("a header that is not UTF-8 is an unreadable key, never a mangled one")
+    void shouldTreatBadUtf8AsUnreadable() {
+        byte[] latin1 = "caf\u00e9".getBytes(StandardCharsets.ISO_8859_1);
+        assertThatThrownBy(() -> process(processor(b -> b.onMissingKey(MissingKeyPolicy.FAIL)), record(6, latin1, "a")))
+                .isInstanceOf(DedupPolicyException.class)
+                .hasMessageContaining("header 'event-id' is not valid UTF-8");
+        assertThat(process(processor(b -> b.onMissingKey(MissingKeyPolicy.SKIP)), record(6, latin1, "a"))
+                        .status())
+                .isEqualTo(RecordOutcome.Status.SKIPPED);
+    }
+
+    @Test
+    @DisplayName("a tombstone with a JSON key is an unreadable key; a JSON value gives its key")
+    void shouldReadJsonKeys() {
+        DedupProcessor p = processor(
+                b -> b.keyExtractor(KeyExtractor.parse("json:/order/id")).onMissingKey(MissingKeyPolicy.SKIP));
+        assertThat(process(p, record(7, "h", null)).status()).isEqualTo(RecordOutcome.Status.SKIPPED);
+        assertThat(process(p, record(8, "h", "not json")).status()).isEqualTo(RecordOutcome.Status.SKIPPED);
+        assertThat(process(p, record(9, "h", "{\"order\":{\"id\":42}}")).status())
+                .isEqualTo(RecordOutcome.Status.PROCESSED);
+        assertThat(store.find(namespace, "42")).isPresent();
+        assertThat(process(p, record(10, "h", "{\"order\":{\"id\":42}}")).cause())
+                .contains(DuplicateCause.REPUBLISHED);
+    }
+
+    @Test
+    @DisplayName("keys over 512 bytes are unreadable unless hash-long-keys is on")
+    void shouldHashLongKeysOnlyWhenAsked() {
+        String longKey = "k".repeat(600);
+        assertThat(process(processor(b -> b.onMissingKey(MissingKeyPolicy.SKIP)), record(11, longKey, "a"))
+                        .status())
+                .isEqualTo(RecordOutcome.Status.SKIPPED);
+        RecordOutcome hashed = process(processor(b -> b.hashLongKeys(true)), record(11, longKey, "a"));
+        assertThat(hashed.deduplicated()).isTrue();
+        assertThat(hashed.claim().request().key()).startsWith("sha256:");
+    }
+
+    @Test
+    @DisplayName("store unavailable: fail (default) throws before any handler; pass-through handles and counts")
+    void shouldApplyStoreUnavailablePolicy() {
+        store.available(false);
+        List<ConsumerRecord<String, String>> batch = List.of(record(20, "s1", "a"), record(21, "s2", "a"));
+        assertThatThrownBy(() -> processor(b -> b).process(batch, r -> handled.add("x")))
+                .isInstanceOf(IdempotencyStoreException.class)
+                .hasMessageContaining("connection refused");
+        assertThat(handled).isEmpty();
+        List<RecordOutcome> passed = processor(b -> b.onStoreUnavailable(StoreUnavailablePolicy.PASS_THROUGH))
+                .process(batch, r -> handled.add(r.offset() + ""));
+        assertThat(passed).allSatisfy(o -> {
+            assertThat(o.status()).isEqualTo(RecordOutcome.Status.PROCESSED);
+            assertThat(o.deduplicated()).isFalse();
+        });
+        assertThat(count("kdedup.pass.through")).isEqualTo(2);
+        assertThat(count("kdedup.store.errors", "operation", "claim")).isEqualTo(2);
+    }
+
+    @Test
+    @DisplayName("fingerprint mismatch: drop (default) and warn, process, or fail")
+    void shouldApplyFingerprintPolicy() {
+        UnaryOperator<DedupConfig.Builder> fp = b -> b.fingerprinter(Fingerprinter.valueSha256());
+        DedupProcessor drop = processor(fp);
+        process(drop, record(30, "f1", "{\"amount\":1}"));
+        assertThat(process(drop, record(31, "f1", "{\"amount\":1}")).status())
+                .isEqualTo(RecordOutcome.Status.DUPLICATE);
+        assertThat(count("kdedup.fingerprint.mismatches")).isZero();
+        assertThat(process(drop, record(32, "f1", "{\"amount\":2}")).status())
+                .isEqualTo(RecordOutcome.Status.DUPLICATE);
+        assertThat(count("kdedup.fingerprint.mismatches")).isEqualTo(1);
+        RecordOutcome processed = process(
+                processor(b -> fp.apply(b).onFingerprintMismatch(FingerprintMismatchPolicy.PROCESS)),
+                record(33, "f1", "{\"amount\":3}"));
+        assertThat(processed.status()).isEqualTo(RecordOutcome.Status.PROCESSED);
+        assertThat(processed.deduplicated()).isFalse();
+        assertThatThrownBy(() -> process(
+                        processor(b -> fp.apply(b).onFingerprintMismatch(FingerprintMismatchPolicy.FAIL)),
+                        record(34, "f1", "{\"amount\":4}")))
+                .isInstanceOf(DedupPolicyException.class)
+                .hasMessageContaining("orders-2@34")
+                .hasMessageContaining("orders-2@30");
+        assertThat(handled).containsExactly("30", "33");
+    }
+
+    @Test
+    @DisplayName("json-sha256 fingerprints only the chosen part of the value")
+    void shouldFingerprintJsonPart() {
+        DedupProcessor p = processor(b -> b.fingerprinter(Fingerprinter.parse("json-sha256:/amount"))
+                .onFingerprintMismatch(FingerprintMismatchPolicy.PROCESS));
+        process(p, record(40, "j1", "{\"amount\":1,\"sentAt\":\"10:00\"}"));
+        assertThat(process(p, record(41, "j1", "{\"amount\":1,\"sentAt\":\"10:05\"}"))
+                        .status())
+                .isEqualTo(RecordOutcome.Status.DUPLICATE);
+        assertThat(process(p, record(42, "j1", "{\"amount\":2,\"sentAt\":\"10:05\"}"))
+                        .deduplicated())
+                .isFalse();
+    }
+}
