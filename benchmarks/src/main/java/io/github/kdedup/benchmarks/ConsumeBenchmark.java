@@ -24,13 +24,13 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.jspecify.annotations.Nullable;
+import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -47,12 +47,14 @@ import org.openjdk.jmh.infra.Blackhole;
  * processor ({@code processor:<store>}: one claim per poll, each record's claim completed right after
  * its handler), for each store.
  *
- * <p>The trial produces {@value #RECORDS} records (each with a unique {@code event-id} header) to a
+ * <p>The trial produces {@code records} records (each with a unique {@code event-id} header) to a
  * topic of {@value #PARTITIONS} partitions once. Each invocation then consumes all of them with a
  * fresh consumer of a fresh group (so a fresh namespace: every record is claimed, none is a
  * duplicate), assigned to all partitions from the start, committing after every poll; the handler
  * only hands the value to a blackhole, so the score is the cost of consuming plus the cost of
- * kdedup. The store stays open for the iteration (as it would in a service) and is emptied after it.
+ * kdedup. The primary score is invocations per second; the secondary {@code records} counter is
+ * records per second ({@link Summary} multiplies the score by {@code records}, which is the same).
+ * The store stays open for the iteration (as it would in a service) and is emptied after it.
  *
  * <p>Run it (servers: see {@link Services}):
  *
@@ -72,13 +74,13 @@ import org.openjdk.jmh.infra.Blackhole;
         jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
 public class ConsumeBenchmark {
 
-    /** Records consumed by one invocation. */
-    static final int RECORDS = 100_000;
-
     static final int PARTITIONS = 3;
 
+    static final int DEFAULT_RECORDS = 50_000;
+    static final int SLOW_RECORDS = 2_000;
+
     private static final String TOPIC = "bench-events";
-    private static final Duration GIVE_UP_AFTER = Duration.ofMinutes(2);
+    private static final Duration GIVE_UP_AFTER = Duration.ofMinutes(1);
 
     /** {@code plain}, or {@code interceptor:<store>} or {@code processor:<store>}. */
     @Param({
@@ -93,6 +95,28 @@ public class ConsumeBenchmark {
         "processor:mariadb"
     })
     public String mode;
+
+    /**
+     * Records produced once and consumed by every invocation; {@code 0} picks {@value
+     * #DEFAULT_RECORDS}, or {@value #SLOW_RECORDS} for the record processor on a SQL store, which
+     * completes each record in its own transaction (one commit, one WAL flush, per record).
+     */
+    @Param({"0"})
+    public int records;
+
+    /** Counts records, so that JMH reports records per second next to invocations per second. */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.OPERATIONS)
+    public static class Records {
+        /** Records consumed in this iteration. */
+        public long records;
+
+        /** Starts each iteration at zero. */
+        @Setup(Level.Iteration)
+        public void reset() {
+            records = 0;
+        }
+    }
 
     private @Nullable EmbeddedKafkaBroker broker;
     private String bootstrap = "";
@@ -122,6 +146,11 @@ public class ConsumeBenchmark {
             store = mode.substring(colon + 1);
             storeUri = Services.storeUri(store, id);
         }
+        if (records == 0) {
+            records = way.equals("processor") && Services.jdbcUrl(mode.substring(colon + 1)) != null
+                    ? SLOW_RECORDS
+                    : DEFAULT_RECORDS;
+        }
         EmbeddedKafkaBroker started = EmbeddedKafkaBroker.start();
         broker = started;
         bootstrap = started.bootstrapServers();
@@ -138,7 +167,7 @@ public class ConsumeBenchmark {
         producer.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024));
         String payload = "{\"order\":\"%d\",\"amount\":\"12.50\",\"currency\":\"EUR\",\"customer\":\"c-%d\"}";
         try (KafkaProducer<String, String> p = new KafkaProducer<>(producer)) {
-            for (int i = 0; i < RECORDS; i++) {
+            for (int i = 0; i < records; i++) {
                 ProducerRecord<String, String> record =
                         new ProducerRecord<>(TOPIC, i % PARTITIONS, "k" + i, String.format(payload, i, i % 977));
                 record.headers().add("event-id", ("evt-" + i).getBytes(StandardCharsets.UTF_8));
@@ -176,8 +205,7 @@ public class ConsumeBenchmark {
      * @return the records seen
      */
     @Benchmark
-    @OperationsPerInvocation(RECORDS)
-    public long consume(Blackhole blackhole) {
+    public long consume(Blackhole blackhole, Records counter) {
         String group = "bench-" + id + "-" + (++groups);
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -199,7 +227,7 @@ public class ConsumeBenchmark {
                 DedupProcessor processor =
                         way.equals("processor") ? DedupProcessor.open(config(storeUri, group)) : null) {
             consumer.assign(partitions);
-            while (seen < RECORDS) {
+            while (seen < records) {
                 ConsumerRecords<String, String> records = consumer.poll(Duration.ofMillis(100));
                 if (processor != null) {
                     processor.process(records, record -> blackhole.consume(record.value()));
@@ -213,11 +241,12 @@ public class ConsumeBenchmark {
                     consumer.commitSync();
                 }
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("consumed only " + seen + " of " + RECORDS + " records in "
+                    throw new IllegalStateException("consumed only " + seen + " of " + records + " records in "
                             + GIVE_UP_AFTER + " (" + mode + ")");
                 }
             }
         }
+        counter.records += seen;
         return seen;
     }
 

@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.jspecify.annotations.Nullable;
+import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.Runner;
@@ -264,7 +264,12 @@ public final class Summary {
                         claimKey(params.getParam("target"), batch, params.getParam("duplicates")),
                         new Score(score * size, error * size));
             } else if (params.getBenchmark().endsWith("ConsumeBenchmark.consume")) {
-                scores.put(consume(params.getParam("mode")), new Score(score, error));
+                // Records per invocation vary by mode, so take the records counter rather than the score.
+                Result<?> records = result.getSecondaryResults().get("records");
+                if (records != null) {
+                    scores.put(
+                            consume(params.getParam("mode")), new Score(records.getScore(), records.getScoreError()));
+                }
             }
         }
     }
@@ -283,13 +288,20 @@ public final class Summary {
         for (Ratio ratio : RATIOS) {
             Score numerator = scores.get(ratio.numerator());
             Score denominator = scores.get(ratio.denominator());
-            if (numerator == null && denominator == null) {
+            boolean hasTarget = !Double.isNaN(ratio.target());
+            if (numerator == null && (!hasTarget || denominator == null)) {
+                // An informative ratio whose store was not in this profile: not worth a row.
                 continue;
             }
             String value = numerator == null || denominator == null || denominator.perSecond() <= 0
                     ? "n/a"
                     : format(numerator.perSecond() / denominator.perSecond());
-            String target = Double.isNaN(ratio.target()) ? "-" : ">= " + format(ratio.target());
+            String target = hasTarget
+                    ? ">= "
+                            + (ratio.target() >= 1
+                                    ? String.format(Locale.ROOT, "%.0f", ratio.target())
+                                    : String.format(Locale.ROOT, "%.2f", ratio.target()))
+                    : "-";
             String verdict;
             if (Double.isNaN(ratio.target())) {
                 verdict = "";
@@ -456,10 +468,5 @@ public final class Summary {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
         }
-    }
-
-    /** Returns the score of a key, or null; for tests. */
-    static @Nullable Score score(Map<String, Score> scores, String key) {
-        return scores.get(key);
     }
 }
