@@ -3,7 +3,6 @@ package io.github.kdedup.jdbc;
 import io.github.kdedup.ClaimRequest;
 import io.github.kdedup.ClaimResult;
 import io.github.kdedup.ClaimState;
-import io.github.kdedup.IdempotencyKeys;
 import io.github.kdedup.IdempotencyStoreException;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -28,6 +27,11 @@ import java.util.Objects;
  * another open transaction has claimed waits for that row lock: when the other commits it gets
  * DUPLICATE, when the other rolls back it gets CLAIMED. Keys are locked in (namespace, key) order,
  * so two transactions claiming overlapping batches do not deadlock each other through this class.
+ *
+ * <p>On PostgreSQL the transaction should run at READ COMMITTED, the default (on MariaDB both READ
+ * COMMITTED and the default REPEATABLE READ work): under PostgreSQL's
+ * REPEATABLE READ or SERIALIZABLE a race with another transaction on the same key ends in a
+ * serialization failure, which the caller must retry as a whole.
  *
  * <p>Use the same table (and dialect) as the stores of the same consumers. Immutable and
  * thread-safe; each call uses only the connection it is given, which must not be used by another
@@ -101,7 +105,6 @@ public final class TransactionalClaims {
             Map<List<String>, Integer> seen = new HashMap<>();
             for (int i = 0; i < requests.size(); i++) {
                 ClaimRequest r = Objects.requireNonNull(requests.get(i), "requests must not contain null");
-                IdempotencyKeys.requireValidKey(r.key());
                 Integer earlier = seen.putIfAbsent(List.of(r.namespace(), r.key()), i);
                 first[i] = earlier == null ? i : earlier;
                 if (earlier == null) {
