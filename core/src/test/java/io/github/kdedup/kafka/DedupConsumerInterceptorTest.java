@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -188,7 +189,7 @@ class DedupConsumerInterceptorTest {
             assertThat(count("kdedup.duplicates", group, "cause", "retried")).isEqualTo(first.size());
             assertThat(count("kdedup.lease.takeovers", group)).isEqualTo(first.size());
         } finally {
-            c1.close(Duration.ZERO);
+            c1.close(CloseOptions.timeout(Duration.ZERO));
         }
     }
 
