@@ -46,6 +46,9 @@ import org.jspecify.annotations.Nullable;
  *       <td>{@code fail} (also {@code pass-through})</td></tr>
  *   <tr><td>{@code kdedup.on-fingerprint-mismatch}</td><td>{@link Builder#onFingerprintMismatch}</td>
  *       <td>{@code drop} (also {@code process}, {@code fail})</td></tr>
+ *   <tr><td>{@code kdedup.completion}</td><td>{@link Builder#completion}</td><td>{@code
+ *       per-record} (also {@code per-batch}); read by the {@link DedupProcessor} only: the
+ *       interceptor always completes at commit</td></tr>
  *   <tr><td>{@code kdedup.metrics}</td><td>{@link Builder#metrics}</td><td>{@code none}; {@code
  *       global} records into Micrometer's {@code Metrics.globalRegistry}</td></tr>
  *   <tr><td>{@code kdedup.listener}</td><td>{@link Builder#listener}</td><td>none; a {@link
@@ -79,6 +82,9 @@ public final class DedupConfig {
     public static final String ON_STORE_UNAVAILABLE = "kdedup.on-store-unavailable";
     /** {@code kdedup.on-fingerprint-mismatch}. */
     public static final String ON_FINGERPRINT_MISMATCH = "kdedup.on-fingerprint-mismatch";
+
+    /** The property of {@link Builder#completion}. */
+    public static final String COMPLETION = "kdedup.completion";
     /** {@code kdedup.metrics}: {@code none} or {@code global}. */
     public static final String METRICS = "kdedup.metrics";
     /** {@code kdedup.listener}: a {@link DedupListener} class. */
@@ -154,6 +160,13 @@ public final class DedupConfig {
                     Importance.LOW,
                     "When a duplicate's fingerprint differs.")
             .define(
+                    COMPLETION,
+                    Type.STRING,
+                    "per-record",
+                    ConfigDef.CaseInsensitiveValidString.in("per-record", "per-batch"),
+                    Importance.LOW,
+                    "When the record processor completes claims.")
+            .define(
                     METRICS,
                     Type.STRING,
                     "none",
@@ -172,6 +185,7 @@ public final class DedupConfig {
     private final MissingKeyPolicy onMissingKey;
     private final StoreUnavailablePolicy onStoreUnavailable;
     private final FingerprintMismatchPolicy onFingerprintMismatch;
+    private final CompletionMode completion;
     private final DedupMetrics metrics;
     private final @Nullable DedupListener listener;
 
@@ -186,6 +200,7 @@ public final class DedupConfig {
         this.onMissingKey = b.onMissingKey;
         this.onStoreUnavailable = b.onStoreUnavailable;
         this.onFingerprintMismatch = b.onFingerprintMismatch;
+        this.completion = b.completion;
         this.metrics = b.metrics;
         this.listener = b.listener;
         if (retention.compareTo(lease) < 0) {
@@ -230,8 +245,8 @@ public final class DedupConfig {
                 .hashLongKeys((Boolean) values.get(HASH_LONG_KEYS))
                 .onMissingKey(MissingKeyPolicy.valueOf(constant(values.get(ON_MISSING_KEY))))
                 .onStoreUnavailable(StoreUnavailablePolicy.valueOf(constant(values.get(ON_STORE_UNAVAILABLE))))
-                .onFingerprintMismatch(
-                        FingerprintMismatchPolicy.valueOf(constant(values.get(ON_FINGERPRINT_MISMATCH))));
+                .onFingerprintMismatch(FingerprintMismatchPolicy.valueOf(constant(values.get(ON_FINGERPRINT_MISMATCH))))
+                .completion(CompletionMode.valueOf(constant(values.get(COMPLETION))));
         Object namespace = values.get(NAMESPACE);
         Object groupId = properties.get(ConsumerConfig.GROUP_ID_CONFIG);
         if (namespace != null) {
@@ -359,6 +374,11 @@ public final class DedupConfig {
         return onFingerprintMismatch;
     }
 
+    /** Returns when the record processor completes claims. */
+    public CompletionMode completion() {
+        return completion;
+    }
+
     /** Returns the metrics. */
     public DedupMetrics metrics() {
         return metrics;
@@ -382,6 +402,7 @@ public final class DedupConfig {
         b.onMissingKey = onMissingKey;
         b.onStoreUnavailable = onStoreUnavailable;
         b.onFingerprintMismatch = onFingerprintMismatch;
+        b.completion = completion;
         b.metrics = metrics;
         b.listener = listener;
         return b;
@@ -392,7 +413,7 @@ public final class DedupConfig {
         return "DedupConfig[store=" + (store == null ? "(instance)" : StoreUri.redact(store)) + ", namespace="
                 + namespace + ", lease=" + lease + ", retention=" + retention + ", hashLongKeys=" + hashLongKeys
                 + ", onMissingKey=" + onMissingKey + ", onStoreUnavailable=" + onStoreUnavailable
-                + ", onFingerprintMismatch=" + onFingerprintMismatch + "]";
+                + ", onFingerprintMismatch=" + onFingerprintMismatch + ", completion=" + completion + "]";
     }
 
     /** Checks that a store URI parses (without opening it). */
@@ -433,6 +454,7 @@ public final class DedupConfig {
         private MissingKeyPolicy onMissingKey = MissingKeyPolicy.PROCESS;
         private StoreUnavailablePolicy onStoreUnavailable = StoreUnavailablePolicy.FAIL;
         private FingerprintMismatchPolicy onFingerprintMismatch = FingerprintMismatchPolicy.DROP;
+        private CompletionMode completion = CompletionMode.PER_RECORD;
         private DedupMetrics metrics = DedupMetrics.NOOP;
         private @Nullable DedupListener listener;
 
@@ -554,6 +576,17 @@ public final class DedupConfig {
          */
         public Builder onFingerprintMismatch(FingerprintMismatchPolicy policy) {
             this.onFingerprintMismatch = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * Sets when the record processor completes claims; default {@link CompletionMode#PER_RECORD}.
+         *
+         * @param completion the mode
+         * @return this builder
+         */
+        public Builder completion(CompletionMode completion) {
+            this.completion = Objects.requireNonNull(completion, "completion");
             return this;
         }
 

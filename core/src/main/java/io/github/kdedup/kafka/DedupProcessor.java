@@ -40,6 +40,11 @@ import org.slf4j.LoggerFactory;
  * and handles it again (counted {@code retried}); a republished copy stays dropped. While a handler
  * runs longer than the lease, another consumer may take the key over.
  *
+ * <p>With {@link CompletionMode#PER_BATCH} ({@code kdedup.completion=per-batch}) the claims of a
+ * poll are completed together, in one store call, after its last handler returned: far fewer store
+ * calls on a remote store, and a wider window: a crash can repeat every record of that poll whose
+ * handler had returned.
+ *
  * <p>When the claim of a batch fails and {@code on-store-unavailable=fail}, {@link #process} throws
  * the {@link IdempotencyStoreException} before any handler ran: do not commit, seek back and retry.
  * When a completion fails under that policy, the exception is thrown after the claims not yet
@@ -187,6 +192,8 @@ public final class DedupProcessor implements AutoCloseable {
         Objects.requireNonNull(handler, "handler");
         List<DedupEngine.Decision> decisions = engine.decide(records);
         List<RecordOutcome> outcomes = new ArrayList<>(records.size());
+        // Claims whose handler returned, completed together at the end in PER_BATCH mode.
+        List<Claim> handled = perBatch() ? new ArrayList<>() : null;
         for (int i = 0; i < records.size(); i++) {
             ConsumerRecord<K, V> record = records.get(i);
             DedupEngine.Decision decision = decisions.get(i);
@@ -196,22 +203,67 @@ public final class DedupProcessor implements AutoCloseable {
                             new RecordOutcome(record, RecordOutcome.Status.DUPLICATE, true, decision.result(), null));
                 case SKIPPED ->
                     outcomes.add(new RecordOutcome(record, RecordOutcome.Status.SKIPPED, false, null, null));
-                case UNGUARDED -> outcomes.add(run(record, handler, null));
+                case UNGUARDED -> outcomes.add(run(record, handler, null, null));
                 case OWNED -> {
                     try {
-                        outcomes.add(run(record, handler, decision));
+                        outcomes.add(run(record, handler, decision, handled));
                     } catch (IdempotencyStoreException e) {
                         releaseRest(decisions, i + 1);
+                        throw e;
+                    } catch (Error e) {
+                        if (handled != null && !handled.isEmpty()) {
+                            completeAll(handled, records.get(0));
+                        }
                         throw e;
                     }
                 }
             }
         }
+        if (handled != null && !handled.isEmpty()) {
+            completeAll(handled, records.get(0));
+        }
         return outcomes;
     }
 
+    private boolean perBatch() {
+        return engine.config().completion() == CompletionMode.PER_BATCH;
+    }
+
+    /** Completes the claims of handled records; a failure follows the store-unavailable policy. */
+    private void completeAll(List<Claim> claims, ConsumerRecord<?, ?> first) {
+        try {
+            List<Boolean> completed = engine.complete(claims);
+            long fenced = completed.stream().filter(c -> !c).count();
+            if (fenced > 0) {
+                LOG.warn(
+                        "{} of {} claims were taken over while their handlers ran (longer than the lease {}?): those "
+                                + "events may have been handled twice",
+                        fenced,
+                        claims.size(),
+                        engine.config().lease());
+            }
+        } catch (IdempotencyStoreException e) {
+            if (engine.config().onStoreUnavailable() == StoreUnavailablePolicy.FAIL) {
+                throw e;
+            }
+            LOG.warn(
+                    "could not complete {} claims of the poll starting at {}; they stay in progress until their lease "
+                            + "ends: {}",
+                    claims.size(),
+                    DedupEngine.origin(first),
+                    e.getMessage());
+        }
+    }
+
+    /**
+     * Runs the handler; completes the claim at once, or adds it to {@code handled} to be completed with
+     * the rest of the poll.
+     */
     private <K, V> RecordOutcome run(
-            ConsumerRecord<K, V> record, RecordHandler<K, V> handler, DedupEngine.@Nullable Decision owned) {
+            ConsumerRecord<K, V> record,
+            RecordHandler<K, V> handler,
+            DedupEngine.@Nullable Decision owned,
+            @Nullable List<Claim> handled) {
         Claim claim = owned == null ? null : owned.result().claim();
         try {
             handler.handle(record);
@@ -240,6 +292,10 @@ public final class DedupProcessor implements AutoCloseable {
         }
         if (claim == null) {
             return new RecordOutcome(record, RecordOutcome.Status.PROCESSED, false, null, null);
+        }
+        if (handled != null) {
+            handled.add(claim);
+            return new RecordOutcome(record, RecordOutcome.Status.PROCESSED, true, owned.result(), null);
         }
         try {
             if (!engine.complete(List.of(claim)).get(0)) {

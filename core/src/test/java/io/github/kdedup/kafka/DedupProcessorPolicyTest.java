@@ -232,4 +232,55 @@ class DedupProcessorPolicyTest {
                         .deduplicated())
                 .isFalse();
     }
+
+    private long completeCalls() {
+        var timer = registry.find("kdedup.store.latency")
+                .tag("namespace", namespace)
+                .tag("operation", "complete")
+                .timer();
+        return timer == null ? 0 : timer.count();
+    }
+
+    @Test
+    @DisplayName("per-record completion completes each handled record in its own store call")
+    void shouldCompleteEachRecord() {
+        DedupProcessor p = processor(b -> b);
+        p.process(List.of(record(1, "a", "x"), record(2, "b", "x"), record(3, "c", "x")), rec -> {});
+        assertThat(completeCalls()).isEqualTo(3);
+    }
+
+    @Test
+    @DisplayName("per-batch completion completes a poll in one store call, and the records stay deduplicated")
+    void shouldCompleteBatchOnce() {
+        DedupProcessor p = processor(b -> b.completion(CompletionMode.PER_BATCH));
+        List<RecordOutcome> outcomes = p.process(
+                List.of(record(1, "a", "x"), record(2, "b", "x"), record(3, "a", "x"), record(4, "c", "x")),
+                rec -> handled.add(rec.offset() + ""));
+
+        assertThat(outcomes)
+                .extracting(RecordOutcome::status)
+                .containsExactly(
+                        RecordOutcome.Status.PROCESSED,
+                        RecordOutcome.Status.PROCESSED,
+                        RecordOutcome.Status.DUPLICATE,
+                        RecordOutcome.Status.PROCESSED);
+        assertThat(handled).containsExactly("1", "2", "4");
+        assertThat(completeCalls()).isEqualTo(1);
+        assertThat(process(p, record(9, "b", "x")).status())
+                .as("completed by the batch call")
+                .isEqualTo(RecordOutcome.Status.DUPLICATE);
+    }
+
+    @Test
+    @DisplayName("per-batch completion is read from kdedup.completion, and a bad value names the choices")
+    void shouldReadCompletionProperty() {
+        assertThat(DedupConfig.fromProperties(java.util.Map.of(
+                                "kdedup.completion", "per-batch", "kdedup.store", "memory:", "group.id", "g"))
+                        .completion())
+                .isEqualTo(CompletionMode.PER_BATCH);
+        assertThatThrownBy(() -> DedupConfig.fromProperties(
+                        java.util.Map.of("kdedup.completion", "later", "kdedup.store", "memory:")))
+                .hasMessageContaining("kdedup.completion")
+                .hasMessageContainingAll("PER-RECORD", "PER-BATCH");
+    }
 }
