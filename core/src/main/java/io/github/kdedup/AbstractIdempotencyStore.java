@@ -190,11 +190,16 @@ public abstract class AbstractIdempotencyStore implements IdempotencyStore {
     }
 
     private static Object identity(String namespace, String key) {
-        return List.of(namespace, key);
+        return new Identity(namespace, key);
     }
+
+    private record Identity(String namespace, String key) {}
 
     private static <T> int[] firstOccurrences(List<T> items, Function<T, Object> identity) {
         int[] first = new int[items.size()];
+        if (items.size() == 1) {
+            return first;
+        }
         Map<Object, Integer> seen = new HashMap<>(items.size() * 2);
         for (int i = 0; i < items.size(); i++) {
             Integer earlier = seen.putIfAbsent(identity.apply(items.get(i)), i);

@@ -11,7 +11,6 @@ import io.github.kdedup.ClaimRequest;
 import io.github.kdedup.ClaimResult;
 import io.github.kdedup.ClaimState;
 import io.github.kdedup.ExistingRecord;
-import io.github.kdedup.FencingTokens;
 import io.github.kdedup.Origin;
 import io.github.kdedup.StoreCapabilities;
 import io.github.kdedup.StoredRecord;
@@ -20,6 +19,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -41,6 +41,8 @@ import org.slf4j.LoggerFactory;
  *   <li>Expiry is per entry through Caffeine's variable expiry ({@link Expiry}): an entry lives
  *       until its own {@code expiresAt} (claim + lease, or completion + retention). An entry whose
  *       time has come is treated as absent even before Caffeine removes it.
+ *   <li>Tokens are a counter of this store, in base 36: the records live in this store only, so a
+ *       token unique within it fences as well as a random one, and costs far less to make.
  *   <li>Time is the injected {@link Ticker} ({@link Ticker#systemTicker()} by default), so tests can
  *       move it forward instead of sleeping.
  *   <li>The cache is bounded by {@code maximumSize}. Caffeine then evicts the entries it judges
@@ -63,6 +65,7 @@ public final class MemoryIdempotencyStore extends AbstractIdempotencyStore {
     private final Ticker ticker;
     private final long maximumSize;
     private final LongAdder evictions = new LongAdder();
+    private final AtomicLong tokens = new AtomicLong();
     private final Instant epoch;
     private final long epochTicks;
 
@@ -109,12 +112,12 @@ public final class MemoryIdempotencyStore extends AbstractIdempotencyStore {
                 long now = ticker.read();
                 Entry live = old == null || old.expired(now) ? null : old;
                 if (live == null) {
-                    Entry claimed = Entry.inProgress(request, now);
+                    Entry claimed = Entry.inProgress(request, now, nextToken());
                     result[0] = ClaimResult.claimed(request, claimed.token);
                     return claimed;
                 }
                 if (live.state == ClaimState.IN_PROGRESS && live.origin.equals(request.origin())) {
-                    Entry claimed = Entry.inProgress(request, now);
+                    Entry claimed = Entry.inProgress(request, now, nextToken());
                     result[0] = ClaimResult.reclaimed(request, claimed.token, live.toExisting());
                     return claimed;
                 }
@@ -124,6 +127,10 @@ public final class MemoryIdempotencyStore extends AbstractIdempotencyStore {
             results.add(result[0]);
         }
         return results;
+    }
+
+    private String nextToken() {
+        return Long.toString(tokens.incrementAndGet(), Character.MAX_RADIX);
     }
 
     @Override
@@ -237,10 +244,10 @@ public final class MemoryIdempotencyStore extends AbstractIdempotencyStore {
             this.expiresAt = expiresAt;
         }
 
-        static Entry inProgress(ClaimRequest request, long now) {
+        static Entry inProgress(ClaimRequest request, long now, String token) {
             return new Entry(
                     ClaimState.IN_PROGRESS,
-                    FencingTokens.next(),
+                    token,
                     request.owner(),
                     request.origin(),
                     request.fingerprint(),
