@@ -1,0 +1,138 @@
+package io.github.kdedup.jdbc;
+
+import io.github.kdedup.Claim;
+import io.github.kdedup.ClaimRequest;
+import io.github.kdedup.ClaimResult;
+import io.github.kdedup.ClaimState;
+import io.github.kdedup.ExistingRecord;
+import io.github.kdedup.Origin;
+import io.github.kdedup.StoredRecord;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The SQL of one dialect on one table. Stateless apart from the table name: thread-safe. Every
+ * method works on a connection the caller holds; {@code ownTransaction} says whether the method may
+ * commit (a pooled autocommit connection) or must stay inside the caller's transaction.
+ */
+abstract class Dialect {
+
+    static final String IN_PROGRESS = "IN_PROGRESS";
+    static final String COMPLETED = "COMPLETED";
+
+    /** How often a batch is retried after a deadlock or when a conflicting row vanished before it could be read. */
+    static final int ATTEMPTS = 5;
+
+    final String table;
+
+    Dialect(String table) {
+        this.table = TableName.requireValid(table);
+    }
+
+    static Dialect of(SqlDialect dialect, String table) {
+        return dialect == SqlDialect.POSTGRESQL ? new PostgresDialect(table) : new MariaDbDialect(table);
+    }
+
+    abstract SqlDialect kind();
+
+    abstract int maxBatchSize();
+
+    /**
+     * Claims distinct keys by the claim rules; the new record has {@code state} and expires after
+     * {@code duration}, or after each request's lease when it is null.
+     */
+    abstract List<ClaimResult> claim(
+            Connection c,
+            List<ClaimRequest> requests,
+            ClaimState state,
+            @Nullable Duration duration,
+            boolean ownTransaction)
+            throws SQLException;
+
+    abstract List<Boolean> complete(Connection c, List<Claim> claims, Duration retention) throws SQLException;
+
+    abstract List<Boolean> release(Connection c, List<Claim> claims) throws SQLException;
+
+    abstract Optional<StoredRecord> find(Connection c, String namespace, String key) throws SQLException;
+
+    abstract int purgeExpired(Connection c, int limit) throws SQLException;
+
+    /** Returns whether the failure is a deadlock or serialization failure that a retry may cure. */
+    static boolean retryable(SQLException e) {
+        String state = e.getSQLState();
+        return state != null && (state.equals("40001") || state.equals("40P01"));
+    }
+
+    /** Returns the DDL of this dialect for this table, as shipped in the resource. */
+    String ddl() {
+        String resource = kind().ddlResource();
+        try (InputStream in = Dialect.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException("the DDL resource " + resource + " is missing from the jar");
+            }
+            String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            return text.replace("kdedup_claims_expires_at_idx", TableName.unqualified(table) + "_expires_at_idx")
+                    .replace("kdedup_claims", table);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Runs the DDL: creates the table and its index when they do not exist. */
+    void createTable(Connection c) throws SQLException {
+        StringBuilder sql = new StringBuilder();
+        for (String line : ddl().split("\n")) {
+            String trimmed = line.strip();
+            if (!trimmed.startsWith("--")) {
+                sql.append(line).append('\n');
+            }
+        }
+        try (Statement s = c.createStatement()) {
+            for (String statement : sql.toString().split(";")) {
+                if (!statement.isBlank()) {
+                    s.execute(statement);
+                }
+            }
+        }
+    }
+
+    /** Reads nothing from the table, to check that it exists and has the expected columns. */
+    void checkTable(Connection c) throws SQLException {
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT namespace, claim_key, state, token, owner, origin_topic, "
+                        + "origin_partition, origin_offset, fingerprint, expires_at FROM " + table + " WHERE 1 = 0")) {
+            rs.next();
+        }
+    }
+
+    /** Indexes of the requests in lock order, so that concurrent batches lock rows in one order and never deadlock. */
+    static <T> List<Integer> lockOrder(
+            List<T> items,
+            java.util.function.Function<T, String> namespace,
+            java.util.function.Function<T, String> key) {
+        List<Integer> order = new ArrayList<>(items.size());
+        for (int i = 0; i < items.size(); i++) {
+            order.add(i);
+        }
+        order.sort(Comparator.<Integer, String>comparing(i -> namespace.apply(items.get(i)))
+                .thenComparing(i -> key.apply(items.get(i))));
+        return order;
+    }
+
+    static ExistingRecord existing(
+            String state, String owner, String topic, int partition, long offset, @Nullable String fingerprint) {
+        return new ExistingRecord(ClaimState.valueOf(state), new Origin(topic, partition, offset), owner, fingerprint);
+    }
+}

@@ -1,0 +1,297 @@
+package io.github.kdedup.jdbc;
+
+import io.github.kdedup.Claim;
+import io.github.kdedup.ClaimRequest;
+import io.github.kdedup.ClaimResult;
+import io.github.kdedup.ClaimState;
+import io.github.kdedup.ExistingRecord;
+import io.github.kdedup.FencingTokens;
+import io.github.kdedup.Origin;
+import io.github.kdedup.StoredRecord;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/** PostgreSQL: one statement per batch, parameters as arrays (so no bind-parameter limit applies). */
+final class PostgresDialect extends Dialect {
+
+    private static final String COLUMNS =
+            "state, owner, origin_topic, origin_partition, origin_offset, fingerprint, expires_at";
+
+    private final String claimSql;
+    private final String readSql;
+    private final String completeSql;
+    private final String releaseSql;
+    private final String findSql;
+    private final String purgeSql;
+
+    PostgresDialect(String table) {
+        super(table);
+        // 1. input: the batch as arrays, in lock order (ord).
+        // 2. locked: the existing rows, locked in lock order. Under READ COMMITTED, FOR UPDATE returns
+        //    the newest committed version of a row even when it changed after the statement's snapshot,
+        //    so what it returns is exactly what ON CONFLICT will see (the rows stay locked by us).
+        //    Locking a row writes no new tuple version.
+        // 3. ins: the insert, which runs only after locked is complete (the InitPlan count gates it);
+        //    a conflict updates the row only where the claim rules allow it. A false WHERE only locks.
+        // 4. The answer per request: won or not, and the locked row for the previous/existing record.
+        //    A loser without a locked row met a row inserted after the snapshot: read it afterwards.
+        this.claimSql = "WITH input AS (SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::int[], "
+                + "?::bigint[], ?::text[], ?::text[], ?::bigint[]) WITH ORDINALITY AS i(namespace, claim_key, owner, "
+                + "origin_topic, origin_partition, origin_offset, fingerprint, token, millis, ord)), "
+                + "locked AS (SELECT t.namespace, t.claim_key, t.state, t.owner, t.origin_topic, t.origin_partition, "
+                + "t.origin_offset, t.fingerprint, t.expires_at FROM " + table + " t JOIN input i "
+                + "ON t.namespace = i.namespace AND t.claim_key = i.claim_key ORDER BY i.ord FOR UPDATE OF t), "
+                + "ins AS (INSERT INTO " + table + " AS t (namespace, claim_key, state, token, owner, origin_topic, "
+                + "origin_partition, origin_offset, fingerprint, expires_at) "
+                + "SELECT i.namespace, i.claim_key, ?::text, i.token, i.owner, i.origin_topic, i.origin_partition, "
+                + "i.origin_offset, i.fingerprint, statement_timestamp() + i.millis * interval '1 millisecond' "
+                + "FROM input i WHERE (SELECT count(*) FROM locked) >= 0 ORDER BY i.ord "
+                + "ON CONFLICT (namespace, claim_key) DO UPDATE SET state = EXCLUDED.state, token = EXCLUDED.token, "
+                + "owner = EXCLUDED.owner, origin_topic = EXCLUDED.origin_topic, "
+                + "origin_partition = EXCLUDED.origin_partition, origin_offset = EXCLUDED.origin_offset, "
+                + "fingerprint = EXCLUDED.fingerprint, expires_at = EXCLUDED.expires_at "
+                + "WHERE t.expires_at <= statement_timestamp() OR (t.state = '" + IN_PROGRESS + "' "
+                + "AND t.origin_topic = EXCLUDED.origin_topic AND t.origin_partition = EXCLUDED.origin_partition "
+                + "AND t.origin_offset = EXCLUDED.origin_offset) "
+                + "RETURNING t.namespace, t.claim_key) "
+                + "SELECT i.ord, ins.claim_key IS NOT NULL AS won, l.state, l.owner, l.origin_topic, "
+                + "l.origin_partition, l.origin_offset, l.fingerprint, l.expires_at > statement_timestamp() AS live "
+                + "FROM input i LEFT JOIN ins ON ins.namespace = i.namespace AND ins.claim_key = i.claim_key "
+                + "LEFT JOIN locked l ON l.namespace = i.namespace AND l.claim_key = i.claim_key ORDER BY i.ord";
+        this.readSql = "SELECT u.ord, t.state, t.owner, t.origin_topic, t.origin_partition, t.origin_offset, "
+                + "t.fingerprint FROM unnest(?::text[], ?::text[]) WITH ORDINALITY AS u(namespace, claim_key, ord) "
+                + "JOIN " + table + " t ON t.namespace = u.namespace AND t.claim_key = u.claim_key "
+                + "WHERE t.expires_at > statement_timestamp()";
+        String fenced =
+                " unnest(?::text[], ?::text[], ?::text[]) WITH ORDINALITY AS c(namespace, claim_key, token, ord) "
+                        + "WHERE t.namespace = c.namespace AND t.claim_key = c.claim_key AND t.token = c.token "
+                        + "AND t.state = '" + IN_PROGRESS
+                        + "' AND t.expires_at > statement_timestamp() RETURNING c.ord";
+        this.completeSql = "UPDATE " + table + " AS t SET state = '" + COMPLETED + "', "
+                + "expires_at = statement_timestamp() + ?::bigint * interval '1 millisecond' FROM" + fenced;
+        this.releaseSql = "DELETE FROM " + table + " AS t USING" + fenced;
+        this.findSql = "SELECT token, " + COLUMNS + " FROM " + table
+                + " WHERE namespace = ? AND claim_key = ? AND expires_at > statement_timestamp()";
+        // SKIP LOCKED: a purge never waits for (nor blocks) a claim that holds an expired row.
+        this.purgeSql = "DELETE FROM " + table + " WHERE (namespace, claim_key) IN (SELECT namespace, claim_key FROM "
+                + table + " WHERE expires_at <= statement_timestamp() ORDER BY expires_at LIMIT ? "
+                + "FOR UPDATE SKIP LOCKED) AND expires_at <= statement_timestamp()";
+    }
+
+    @Override
+    SqlDialect kind() {
+        return SqlDialect.POSTGRESQL;
+    }
+
+    @Override
+    int maxBatchSize() {
+        return 5_000;
+    }
+
+    @Override
+    List<ClaimResult> claim(
+            Connection c,
+            List<ClaimRequest> requests,
+            ClaimState state,
+            @Nullable Duration duration,
+            boolean ownTransaction)
+            throws SQLException {
+        ClaimResult[] results = new ClaimResult[requests.size()];
+        List<Integer> pending = new ArrayList<>(lockOrder(requests, ClaimRequest::namespace, ClaimRequest::key));
+        for (int attempt = 1; !pending.isEmpty(); attempt++) {
+            if (attempt > ATTEMPTS) {
+                throw new SQLException("the rows of " + pending.size() + " keys changed under every one of " + ATTEMPTS
+                        + " attempts to claim them; the table is under heavy churn, try again");
+            }
+            pending = claimOnce(c, requests, pending, state, duration, results);
+        }
+        return Arrays.asList(results);
+    }
+
+    /** Claims the pending requests (indexes, in lock order); returns those to try again. */
+    private List<Integer> claimOnce(
+            Connection c,
+            List<ClaimRequest> requests,
+            List<Integer> pending,
+            ClaimState state,
+            @Nullable Duration duration,
+            ClaimResult[] results)
+            throws SQLException {
+        int n = pending.size();
+        String[] namespaces = new String[n];
+        String[] keys = new String[n];
+        String[] owners = new String[n];
+        String[] topics = new String[n];
+        Integer[] partitions = new Integer[n];
+        Long[] offsets = new Long[n];
+        String[] fingerprints = new String[n];
+        String[] tokens = new String[n];
+        Long[] millis = new Long[n];
+        for (int j = 0; j < n; j++) {
+            ClaimRequest r = requests.get(pending.get(j));
+            namespaces[j] = r.namespace();
+            keys[j] = r.key();
+            owners[j] = r.owner();
+            topics[j] = r.origin().topic();
+            partitions[j] = r.origin().partition();
+            offsets[j] = r.origin().offset();
+            fingerprints[j] = r.fingerprint();
+            tokens[j] = FencingTokens.next();
+            millis[j] = (duration == null ? r.lease() : duration).toMillis();
+        }
+        List<Integer> unknown = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(claimSql)) {
+            ps.setArray(1, c.createArrayOf("text", namespaces));
+            ps.setArray(2, c.createArrayOf("text", keys));
+            ps.setArray(3, c.createArrayOf("text", owners));
+            ps.setArray(4, c.createArrayOf("text", topics));
+            ps.setArray(5, c.createArrayOf("int4", partitions));
+            ps.setArray(6, c.createArrayOf("int8", offsets));
+            ps.setArray(7, c.createArrayOf("text", fingerprints));
+            ps.setArray(8, c.createArrayOf("text", tokens));
+            ps.setArray(9, c.createArrayOf("int8", millis));
+            ps.setString(10, state.name());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    int j = rs.getInt(1) - 1;
+                    ClaimRequest r = requests.get(pending.get(j));
+                    boolean won = rs.getBoolean(2);
+                    boolean lockedLive = rs.getString(3) != null && rs.getBoolean(9);
+                    ExistingRecord locked = lockedLive ? existing(rs, 3) : null;
+                    if (won) {
+                        // A live row that the claim could replace was in progress with this origin.
+                        results[pending.get(j)] = locked == null
+                                ? ClaimResult.claimed(r, tokens[j])
+                                : ClaimResult.reclaimed(r, tokens[j], locked);
+                    } else if (locked != null) {
+                        results[pending.get(j)] = ClaimResult.duplicate(r, locked);
+                    } else {
+                        unknown.add(j);
+                    }
+                }
+            }
+        }
+        if (unknown.isEmpty()) {
+            return List.of();
+        }
+        // The losing rows were inserted by transactions that committed after this statement's
+        // snapshot, so the statement could not see them. A new statement can.
+        String[] readNamespaces = new String[unknown.size()];
+        String[] readKeys = new String[unknown.size()];
+        for (int u = 0; u < unknown.size(); u++) {
+            readNamespaces[u] = namespaces[unknown.get(u)];
+            readKeys[u] = keys[unknown.get(u)];
+        }
+        boolean[] found = new boolean[unknown.size()];
+        try (PreparedStatement ps = c.prepareStatement(readSql)) {
+            ps.setArray(1, c.createArrayOf("text", readNamespaces));
+            ps.setArray(2, c.createArrayOf("text", readKeys));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    int u = rs.getInt(1) - 1;
+                    found[u] = true;
+                    int index = pending.get(unknown.get(u));
+                    results[index] = ClaimResult.duplicate(requests.get(index), existing(rs, 2));
+                }
+            }
+        }
+        // A row that vanished in between (released, or expired) is claimable again: try those keys anew.
+        List<Integer> again = new ArrayList<>();
+        for (int u = 0; u < unknown.size(); u++) {
+            if (!found[u]) {
+                again.add(pending.get(unknown.get(u)));
+            }
+        }
+        return again;
+    }
+
+    private static ExistingRecord existing(ResultSet rs, int first) throws SQLException {
+        return Dialect.existing(
+                rs.getString(first),
+                rs.getString(first + 1),
+                rs.getString(first + 2),
+                rs.getInt(first + 3),
+                rs.getLong(first + 4),
+                rs.getString(first + 5));
+    }
+
+    @Override
+    List<Boolean> complete(Connection c, List<Claim> claims, Duration retention) throws SQLException {
+        return fenced(c, completeSql, claims, retention);
+    }
+
+    @Override
+    List<Boolean> release(Connection c, List<Claim> claims) throws SQLException {
+        return fenced(c, releaseSql, claims, null);
+    }
+
+    private List<Boolean> fenced(Connection c, String sql, List<Claim> claims, @Nullable Duration retention)
+            throws SQLException {
+        int n = claims.size();
+        String[] namespaces = new String[n];
+        String[] keys = new String[n];
+        String[] tokens = new String[n];
+        for (int i = 0; i < n; i++) {
+            namespaces[i] = claims.get(i).namespace();
+            keys[i] = claims.get(i).key();
+            tokens[i] = claims.get(i).token();
+        }
+        Boolean[] answers = new Boolean[n];
+        Arrays.fill(answers, Boolean.FALSE);
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            int p = 1;
+            if (retention != null) {
+                ps.setLong(p++, retention.toMillis());
+            }
+            ps.setArray(p++, c.createArrayOf("text", namespaces));
+            ps.setArray(p++, c.createArrayOf("text", keys));
+            ps.setArray(p, c.createArrayOf("text", tokens));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    answers[rs.getInt(1) - 1] = Boolean.TRUE;
+                }
+            }
+        }
+        return Arrays.asList(answers);
+    }
+
+    @Override
+    Optional<StoredRecord> find(Connection c, String namespace, String key) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(findSql)) {
+            ps.setString(1, namespace);
+            ps.setString(2, key);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                OffsetDateTime expires = rs.getObject(8, OffsetDateTime.class);
+                return Optional.of(new StoredRecord(
+                        namespace,
+                        key,
+                        ClaimState.valueOf(rs.getString(2)),
+                        rs.getString(1),
+                        rs.getString(3),
+                        new Origin(rs.getString(4), rs.getInt(5), rs.getLong(6)),
+                        rs.getString(7),
+                        expires.toInstant()));
+            }
+        }
+    }
+
+    @Override
+    int purgeExpired(Connection c, int limit) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(purgeSql)) {
+            ps.setInt(1, limit);
+            return ps.executeUpdate();
+        }
+    }
+}

@@ -1,0 +1,144 @@
+package io.github.kdedup.tck;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * Starts a real Redis Cluster of three masters (no replicas) from {@code redis-server} processes on
+ * free loopback ports, joined by {@code redis-cli --cluster create}, and stops it again. Reusable by
+ * any test that needs a cluster; needs {@code redis-server} and {@code redis-cli} on the PATH.
+ *
+ * <pre>{@code
+ * try (RedisClusterLauncher cluster = RedisClusterLauncher.start(3)) {
+ *     RedisIdempotencyStore store = RedisIdempotencyStore.open(cluster.uri());
+ * }
+ * }</pre>
+ *
+ * <p>{@link #close()} kills every node and deletes their temporary directories. Not thread-safe.
+ */
+public final class RedisClusterLauncher implements AutoCloseable {
+
+    private final Path root;
+    private final List<Integer> ports = new ArrayList<>();
+    private final List<Process> processes = new ArrayList<>();
+
+    private RedisClusterLauncher(Path root) {
+        this.root = root;
+    }
+
+    /**
+     * Starts a cluster and waits until it reports {@code cluster_state:ok} on every node.
+     *
+     * @param masters the number of masters, at least 3
+     * @return the running cluster
+     */
+    public static RedisClusterLauncher start(int masters) {
+        RedisClusterLauncher cluster;
+        try {
+            cluster = new RedisClusterLauncher(Files.createTempDirectory("kdedup-cluster-"));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        try {
+            cluster.launch(masters);
+            return cluster;
+        } catch (IOException | RuntimeException e) {
+            cluster.close();
+            throw new IllegalStateException(
+                    "cannot start a Redis Cluster: are redis-server and redis-cli on the PATH?", e);
+        } catch (InterruptedException e) {
+            cluster.close();
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void launch(int masters) throws IOException, InterruptedException {
+        for (int i = 0; i < masters; i++) {
+            int port = RedisServerProcess.freePort();
+            Path dir = Files.createDirectories(root.resolve("node-" + port));
+            Process process = new ProcessBuilder(
+                            "redis-server",
+                            "--port",
+                            Integer.toString(port),
+                            "--bind",
+                            "127.0.0.1",
+                            "--cluster-enabled",
+                            "yes",
+                            "--cluster-config-file",
+                            "nodes.conf",
+                            "--cluster-node-timeout",
+                            "2000",
+                            "--dir",
+                            dir.toString(),
+                            "--save",
+                            "",
+                            "--appendonly",
+                            "no",
+                            "--logfile",
+                            dir.resolve("redis.log").toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("stdout.log").toFile())
+                    .start();
+            ports.add(port);
+            processes.add(process);
+            RedisServerProcess.awaitListening(port, process, Duration.ofSeconds(10));
+        }
+        List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
+        ports.forEach(p -> create.add("127.0.0.1:" + p));
+        create.addAll(List.of("--cluster-replicas", "0", "--cluster-yes"));
+        String output = run(create);
+        if (!output.contains("All 16384 slots covered")) {
+            throw new IllegalStateException("redis-cli --cluster create failed:\n" + output);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        for (int port : ports) {
+            while (!run(List.of("redis-cli", "-p", Integer.toString(port), "cluster", "info"))
+                    .contains("cluster_state:ok")) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the cluster did not reach cluster_state:ok");
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    private String run(List<String> command) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        process.waitFor(30, TimeUnit.SECONDS);
+        return output;
+    }
+
+    /** Returns the loopback ports of the masters. */
+    public List<Integer> ports() {
+        return List.copyOf(ports);
+    }
+
+    /** Returns {@code redis-cluster://127.0.0.1:p1,127.0.0.1:p2,...}. */
+    public String uri() {
+        return "redis-cluster://" + ports.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
+    }
+
+    @Override
+    public void close() {
+        for (Process process : processes) {
+            process.destroyForcibly();
+        }
+        for (Process process : processes) {
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        RedisServerProcess.deleteTree(root);
+    }
+}
