@@ -76,11 +76,14 @@ class HostileConfigTest {
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         p.put(ConsumerConfig.INTERCEPTOR_CLASSES_CONFIG, DedupConsumerInterceptor.class.getName());
         p.putAll(kdedup);
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(p)) {
-            throw new AssertionError("the consumer was built although its kdedup settings are bad: " + kdedup);
+        KafkaConsumer<String, String> consumer;
+        try {
+            consumer = new KafkaConsumer<>(p);
         } catch (RuntimeException e) {
             return e;
         }
+        consumer.close();
+        throw new AssertionError("the consumer was built although its kdedup settings are bad: " + kdedup);
     }
 
     /** Returns the first throwable of the chain of this type. */
