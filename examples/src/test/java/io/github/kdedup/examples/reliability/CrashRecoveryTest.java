@@ -183,12 +183,7 @@ class CrashRecoveryTest {
                 Run run = new Run(ledger.entries(), produced.copies(), kills, lostOrFailed);
                 System.out.printf(
                         "%s: %d events, %d copies, %d kills, %d lost/failed commits, %d double applications%n",
-                        mode,
-                        run.ledger().size(),
-                        run.copies(),
-                        kills,
-                        lostOrFailed,
-                        run.doubleApplications());
+                        mode, run.ledger().size(), run.copies(), kills, lostOrFailed, run.doubleApplications());
                 return run;
             } finally {
                 for (CrashChild child : children) {
