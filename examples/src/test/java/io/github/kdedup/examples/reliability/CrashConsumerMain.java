@@ -9,6 +9,8 @@ import io.github.kdedup.kafka.DedupConfig;
 import io.github.kdedup.kafka.DedupConsumerInterceptor;
 import io.github.kdedup.kafka.DedupProcessor;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -19,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.LongSupplier;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -41,6 +44,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  *   <li>{@code COMMIT_FAILED}: a commit after a batch failed (a rebalance got in between).
  * </ul>
  *
+ * Each record takes {@code sleepMillis}, or 2 ms once the file {@code fastWhen} exists.
+ *
  * Modes: {@code tx} ({@link TransactionalClaims} and the ledger write in one transaction per poll,
  * offsets committed after the database commit), {@code processor} ({@link DedupProcessor}, per
  * record) and {@code interceptor} ({@link DedupConsumerInterceptor}).
@@ -57,7 +62,10 @@ public final class CrashConsumerMain {
         }
         String mode = a.get("mode");
         String name = a.get("name");
-        long sleepMillis = Long.parseLong(a.get("sleepMillis"));
+        long slowMillis = Long.parseLong(a.get("sleepMillis"));
+        // the survivor goes slow until the test has made its kills, so the topic lasts that long
+        Path fastWhen = a.containsKey("fastWhen") ? Path.of(a.get("fastWhen")) : null;
+        LongSupplier pace = () -> fastWhen != null && Files.exists(fastWhen) ? 2 : slowMillis;
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, a.get("bootstrap"));
         props.put(ConsumerConfig.GROUP_ID_CONFIG, a.get("group"));
@@ -130,7 +138,7 @@ public final class CrashConsumerMain {
                         }
                         List<ClaimResult> results = claims.claimCompleted(db, requests, Duration.ofMinutes(10));
                         for (int i = 0; i < list.size(); i++) {
-                            Thread.sleep(sleepMillis);
+                            Thread.sleep(pace.getAsLong());
                             if (results.get(i).owns()) {
                                 CrashLedger.apply(db, ledgerTable, eventId(list.get(i)), list.get(i));
                             }
@@ -140,13 +148,13 @@ public final class CrashConsumerMain {
                     }
                     case "processor" ->
                         processor.process(records, r -> {
-                            Thread.sleep(sleepMillis);
+                            Thread.sleep(pace.getAsLong());
                             CrashLedger.apply(db, ledgerTable, eventId(r), r);
                             say("H");
                         });
                     case "interceptor" -> {
                         for (ConsumerRecord<String, String> r : records) {
-                            Thread.sleep(sleepMillis);
+                            Thread.sleep(pace.getAsLong());
                             CrashLedger.apply(db, ledgerTable, eventId(r), r);
                             say("H");
                         }

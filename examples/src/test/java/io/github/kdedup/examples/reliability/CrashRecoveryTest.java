@@ -7,6 +7,8 @@ import io.github.kdedup.examples.demo.EventProducer;
 import io.github.kdedup.jdbc.JdbcIdempotencyStore;
 import io.github.kdedup.jdbc.SqlDialect;
 import io.github.kdedup.tck.TestServices;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
@@ -163,9 +165,10 @@ class CrashRecoveryTest {
                     "ledger=" + ledger.table()));
             arguments.addAll(extra);
             List<CrashChild> children = new ArrayList<>();
+            Path fast = Files.createTempDirectory("kdedup-crash-").resolve("kills-done");
             try {
-                // the survivor is slower, so that the topic is not drained before the last kill
-                CrashChild survivor = start(children, "survivor", 10, arguments);
+                // the survivor is slow until the last kill, so that the topic is not drained before it
+                CrashChild survivor = start(children, "survivor", 15, arguments, "fastWhen=" + fast);
                 CrashChild victim = start(children, "victim-1", 2, arguments);
                 int kills = 0;
                 for (int k = 0; k < KILLS; k++) {
@@ -176,6 +179,7 @@ class CrashRecoveryTest {
                     kills++;
                     victim = start(children, "victim-" + (k + 2), 2, arguments);
                 }
+                Files.createFile(fast);
                 awaitDone(admin, topic, group, ledger, children);
                 int lostOrFailed = children.stream()
                         .mapToInt(c -> c.lost.get() + c.commitFailed.get())
@@ -189,13 +193,17 @@ class CrashRecoveryTest {
                 for (CrashChild child : children) {
                     child.close();
                 }
+                Files.deleteIfExists(fast);
+                Files.deleteIfExists(fast.getParent());
             }
         }
     }
 
-    private static CrashChild start(List<CrashChild> children, String name, int sleepMillis, List<String> arguments)
+    private static CrashChild start(
+            List<CrashChild> children, String name, int sleepMillis, List<String> arguments, String... more)
             throws Exception {
         List<String> all = new ArrayList<>(arguments);
+        all.addAll(List.of(more));
         all.add("sleepMillis=" + sleepMillis);
         CrashChild child = CrashChild.start(name, all);
         children.add(child);
