@@ -85,11 +85,7 @@ class CrashRecoveryTest {
     void shouldApplyEveryEventExactlyOnceWithTransactionalClaims() throws Exception {
         String claimsTable = "kdedup_crash_" + UUID.randomUUID().toString().replace("-", "");
         try (CrashLedger ledger = CrashLedger.create()) {
-            try (Connection c = DriverManager.getConnection(ledger.url());
-                    Statement s = c.createStatement()) {
-                // the whole script at once: its comments hold semicolons
-                s.execute(JdbcIdempotencyStore.ddl(SqlDialect.POSTGRESQL, claimsTable));
-            }
+            createClaimsTable(ledger, claimsTable);
             try {
                 Run run = run("tx", ledger, List.of("claims=" + claimsTable, "lease=PT1M"));
 
@@ -124,8 +120,12 @@ class CrashRecoveryTest {
     void shouldApplyEveryEventWithTheInterceptorWithinItsWindow() throws Exception {
         String claimsTable = "kdedup_crash_" + UUID.randomUUID().toString().replace("-", "");
         try (CrashLedger ledger = CrashLedger.create()) {
+            // Created here, not by the two consumers at once: concurrent CREATE TABLE IF NOT EXISTS on
+            // PostgreSQL can fail with a unique violation on pg_type (seen here; reported).
+            createClaimsTable(ledger, claimsTable);
             String url = TestServices.postgresUrl();
-            String store = url + (url.contains("?") ? "&" : "?") + "kdedupTable=" + claimsTable;
+            String store =
+                    url + (url.contains("?") ? "&" : "?") + "kdedupTable=" + claimsTable + "&kdedupCreateTable=false";
             try {
                 Run run = run("interceptor", ledger, List.of("store=" + store, "lease=PT1M"));
 
@@ -142,6 +142,14 @@ class CrashRecoveryTest {
             } finally {
                 ledger.drop(claimsTable);
             }
+        }
+    }
+
+    private static void createClaimsTable(CrashLedger ledger, String table) throws Exception {
+        try (Connection c = DriverManager.getConnection(ledger.url());
+                Statement s = c.createStatement()) {
+            // the whole script at once: its comments hold semicolons
+            s.execute(JdbcIdempotencyStore.ddl(SqlDialect.POSTGRESQL, table));
         }
     }
 
