@@ -21,7 +21,9 @@ import org.apache.kafka.server.common.MetadataVersion;
 
 /**
  * One real KRaft broker (Apache Kafka's own test kit, one combined broker/controller node) for the
- * whole test JVM, started on first use and stopped by a shutdown hook. Tests use unique topics and
+ * whole test JVM, started on first use and stopped by {@link StopKafkaAtSessionEnd} when the test
+ * run ends (not in a shutdown hook: a broker still shutting down while the JVM exits can make the
+ * test fork exit with an error after every test passed). Tests use unique topics and
  * group ids. The replication settings of 1 and the zero initial rebalance delay are what lets a
  * consumer group form on a single node.
  */
@@ -57,18 +59,24 @@ final class EmbeddedKafka {
                     throw e;
                 }
                 cluster = kit;
-                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                    try {
-                        kit.close();
-                    } catch (Exception ignored) {
-                        // the JVM is going away
-                    }
-                }));
             } catch (Exception e) {
                 throw new IllegalStateException("could not start the in-JVM Kafka broker: " + e, e);
             }
         }
         return cluster.bootstrapServers();
+    }
+
+    /** Stops the broker, if it was started; called once, when the test run ends. */
+    static synchronized void stop() {
+        if (cluster != null) {
+            try {
+                cluster.close();
+            } catch (Exception e) {
+                System.err.println("could not stop the in-JVM Kafka broker: " + e);
+            } finally {
+                cluster = null;
+            }
+        }
     }
 
     static String uniqueName(String prefix) {
