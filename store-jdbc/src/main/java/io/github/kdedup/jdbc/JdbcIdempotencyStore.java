@@ -340,6 +340,28 @@ public final class JdbcIdempotencyStore extends AbstractIdempotencyStore {
         }
 
         /**
+         * Runs the DDL, once more after a failure: {@code CREATE TABLE IF NOT EXISTS} is not atomic on
+         * PostgreSQL, so two processes starting at once on a new table can both try to create it and
+         * the loser fails on a catalog unique index; on the second try the table exists.
+         */
+        private static void createTableRacingOthers(Dialect sql, Connection c) throws SQLException {
+            try {
+                sql.createTable(c);
+            } catch (SQLException first) {
+                try {
+                    Thread.sleep(50);
+                    sql.createTable(c);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw first;
+                } catch (SQLException second) {
+                    second.addSuppressed(first);
+                    throw second;
+                }
+            }
+        }
+
+        /**
          * Connects, picks the dialect, creates or checks the table, and returns the store.
          *
          * @return the open store
@@ -358,7 +380,7 @@ public final class JdbcIdempotencyStore extends AbstractIdempotencyStore {
                         + table + where + ")";
                 if (createTable) {
                     try {
-                        sql.createTable(c);
+                        createTableRacingOthers(sql, c);
                     } catch (SQLException e) {
                         throw new IdempotencyStoreException(
                                 description,
