@@ -154,7 +154,7 @@ class TransactionalRelayConsumerTest {
             String id = eventId(record);
             transforms.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
             // Fails in the middle of a poll, after earlier records of the same transaction were sent.
-            if (calls.incrementAndGet() == 120 && failedOnce.compareAndSet(null, id)) {
+            if (calls.incrementAndGet() == 50 && failedOnce.compareAndSet(null, id)) {
                 throw new IllegalStateException("the transform failed once, for " + id);
             }
             return "relayed:" + record.value();
