@@ -61,4 +61,34 @@ class ReadmeSnippetsTest {
         assertThat(snippetLines).as("Java lines in the README").isGreaterThan(20);
         assertThat(untested).as("README lines that no test runs").isEmpty();
     }
+
+    @Test
+    @DisplayName("the README's DDL is the DDL the JDBC store ships")
+    void shouldPrintShippedDdl() throws IOException {
+        Set<String> shipped = new HashSet<>();
+        for (String dialect : List.of("postgresql", "mariadb")) {
+            for (String line : Files.readAllLines(
+                    ROOT.resolve("store-jdbc/src/main/resources/io/github/kdedup/jdbc/" + dialect + ".sql"))) {
+                String code = line.replaceAll("\\s*--.*$", "").strip();
+                if (!code.isEmpty()) {
+                    shipped.add(code);
+                }
+            }
+        }
+        List<String> printed = new ArrayList<>();
+        boolean inSql = false;
+        for (String line : Files.readAllLines(ROOT.resolve("README.md"))) {
+            String trimmed = line.strip();
+            if (trimmed.equals("```sql")) {
+                inSql = true;
+            } else if (trimmed.startsWith("```")) {
+                inSql = false;
+            } else if (inSql && !trimmed.isEmpty()) {
+                printed.add(trimmed);
+            }
+        }
+        assertThat(printed).as("SQL lines in the README").hasSizeGreaterThan(20);
+        assertThat(shipped).containsAll(printed);
+        assertThat(printed).containsAll(shipped);
+    }
 }
