@@ -380,7 +380,7 @@ public final class Summary {
         int top = 50;
         int plotHeight = 320;
         int groupWidth = 3 * 18 + 24;
-        int width = left + Math.max(1, groups.size()) * groupWidth + 20;
+        int width = left + Math.max(1, groups.size()) * groupWidth + 90; // room for the last rotated label
         int height = top + plotHeight + 150;
         StringBuilder svg = new StringBuilder();
         svg.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"")
