@@ -1,5 +1,6 @@
 package io.github.kdedup.benchmarks;
 
+import io.github.kdedup.examples.broker.EmbeddedKafka;
 import io.github.kdedup.kafka.DedupConfig;
 import io.github.kdedup.kafka.DedupConsumerInterceptor;
 import io.github.kdedup.kafka.DedupProcessor;
@@ -42,7 +43,7 @@ import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * Records per second through a {@code KafkaConsumer} on a real broker in this JVM ({@link
- * EmbeddedKafkaBroker}): without kdedup ({@code plain}), with the consumer interceptor ({@code
+ * EmbeddedKafka}): without kdedup ({@code plain}), with the consumer interceptor ({@code
  * interceptor:<store>}: one claim per poll, completion at {@code commitSync}) and with the record
  * processor ({@code processor:<store>}: one claim per poll, each record's claim completed right after
  * its handler), for each store.
@@ -118,7 +119,7 @@ public class ConsumeBenchmark {
         }
     }
 
-    private @Nullable EmbeddedKafkaBroker broker;
+    private @Nullable EmbeddedKafka broker;
     private String bootstrap = "";
     private String id = "";
     private String way = "plain";
@@ -151,7 +152,7 @@ public class ConsumeBenchmark {
                     ? SLOW_RECORDS
                     : DEFAULT_RECORDS;
         }
-        EmbeddedKafkaBroker started = EmbeddedKafkaBroker.start();
+        EmbeddedKafka started = EmbeddedKafka.start();
         broker = started;
         bootstrap = started.bootstrapServers();
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
