@@ -89,6 +89,15 @@ final class EmbeddedKafka {
             admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1)))
                     .all()
                     .get();
+            // A produce right after creation can meet NOT_LEADER_OR_FOLLOWER: wait for every leader.
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().stream()
+                    .allMatch(p -> p.leader() != null && !p.isr().isEmpty())) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("topic " + topic + " has no leader after 30 s");
+                }
+                Thread.sleep(20);
+            }
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
@@ -102,6 +111,9 @@ final class EmbeddedKafka {
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        // One batch in flight: a retried batch can never land behind a later one, which an
+        // idempotent producer would otherwise retry for ever as OUT_OF_ORDER_SEQUENCE_NUMBER.
+        p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
             for (String id : ids) {
                 ProducerRecord<String, String> record = new ProducerRecord<>(topic, id, "{\"id\":\"" + id + "\"}");
