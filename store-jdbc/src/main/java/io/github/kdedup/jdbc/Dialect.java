@@ -131,8 +131,15 @@ abstract class Dialect {
         return order;
     }
 
-    static ExistingRecord existing(
-            String state, String owner, String topic, int partition, long offset, @Nullable String fingerprint) {
-        return new ExistingRecord(ClaimState.valueOf(state), new Origin(topic, partition, offset), owner, fingerprint);
+    /**
+     * Reads an existing record from six columns starting at {@code first}: state, owner, origin
+     * topic, partition and offset, fingerprint, the order both dialects select them in.
+     */
+    static ExistingRecord existing(ResultSet rs, int first) throws SQLException {
+        return new ExistingRecord(
+                ClaimState.valueOf(rs.getString(first)),
+                new Origin(rs.getString(first + 2), rs.getInt(first + 3), rs.getLong(first + 4)),
+                rs.getString(first + 1),
+                rs.getString(first + 5));
     }
 }

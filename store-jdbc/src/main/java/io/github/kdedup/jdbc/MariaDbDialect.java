@@ -129,7 +129,7 @@ final class MariaDbDialect extends Dialect {
                 while (rs.next()) {
                     if (rs.getBoolean(9)) {
                         Integer i = indexOf.get(text(rs.getBytes(1)) + '\u0000' + text(rs.getBytes(2)));
-                        before.put(i, record(rs, 3));
+                        before.put(i, existing(rs, 3));
                     }
                 }
             }
@@ -194,7 +194,7 @@ final class MariaDbDialect extends Dialect {
                                 ? ClaimResult.claimed(r, tokens[i])
                                 : ClaimResult.reclaimed(r, tokens[i], previous);
                     } else {
-                        results[i] = ClaimResult.duplicate(r, record(rs, 3));
+                        results[i] = ClaimResult.duplicate(r, existing(rs, 3));
                     }
                 }
             }
@@ -217,16 +217,6 @@ final class MariaDbDialect extends Dialect {
             ps.setBytes(p++, utf8(requests.get(i).key()));
         }
         return p;
-    }
-
-    private static ExistingRecord record(ResultSet rs, int first) throws SQLException {
-        return existing(
-                rs.getString(first),
-                rs.getString(first + 1),
-                rs.getString(first + 2),
-                rs.getInt(first + 3),
-                rs.getLong(first + 4),
-                rs.getString(first + 5));
     }
 
     @Override

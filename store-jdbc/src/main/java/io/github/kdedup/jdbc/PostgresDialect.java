@@ -214,16 +214,6 @@ final class PostgresDialect extends Dialect {
         return again;
     }
 
-    private static ExistingRecord existing(ResultSet rs, int first) throws SQLException {
-        return Dialect.existing(
-                rs.getString(first),
-                rs.getString(first + 1),
-                rs.getString(first + 2),
-                rs.getInt(first + 3),
-                rs.getLong(first + 4),
-                rs.getString(first + 5));
-    }
-
     @Override
     List<Boolean> complete(Connection c, List<Claim> claims, Duration retention) throws SQLException {
         return fenced(c, completeSql, claims, retention);
