@@ -2,6 +2,8 @@ package io.github.kdedup;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -26,6 +28,7 @@ import java.util.regex.Pattern;
 public final class StoreUri {
 
     private static final Pattern USER_INFO_PASSWORD = Pattern.compile("(//[^/@:?#]*):[^@/?#]*@");
+    private static final Pattern DIGITS = Pattern.compile("\\d+");
     private static final Set<String> SECRET_WORDS = Set.of("password", "secret", "token", "pwd");
 
     private final String raw;
@@ -81,8 +84,98 @@ public final class StoreUri {
         return new StoreUri(trimmed, scheme, base, Collections.unmodifiableMap(parameters));
     }
 
-    private static String decode(String text) {
+    /**
+     * URL-decodes one part of a URI ({@code %40} to {@code @}, {@code +} to a space), as UTF-8.
+     *
+     * @param text the encoded text, not null
+     * @return the decoded text
+     * @throws IllegalArgumentException when an escape is malformed
+     */
+    public static String decode(String text) {
         return URLDecoder.decode(text, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Parses a duration written as ISO-8601 ({@code PT2S}, {@code PT0.5S}, {@code P7D}) or as whole
+     * milliseconds ({@code 2000}), the two forms every store URI parameter and {@code kdedup.*}
+     * duration setting accept.
+     *
+     * @param name what the text sets, for the message (a parameter or property name)
+     * @param text the text, not null
+     * @return the duration, which may be zero or negative: callers check their own range
+     * @throws IllegalArgumentException naming {@code name} and the text when it is neither form
+     */
+    public static Duration parseDuration(String name, String text) {
+        String trimmed = text.trim();
+        try {
+            return DIGITS.matcher(trimmed).matches()
+                    ? Duration.ofMillis(Long.parseLong(trimmed))
+                    : Duration.parse(trimmed);
+        } catch (DateTimeParseException | NumberFormatException e) {
+            throw new IllegalArgumentException(
+                    name + " must be an ISO-8601 duration such as PT2S, PT5M or P7D, or whole milliseconds; got '"
+                            + text + "'",
+                    e);
+        }
+    }
+
+    /**
+     * Returns a duration parameter, parsed as {@link #parseDuration}.
+     *
+     * @param name the parameter name
+     * @return the duration, or empty when the parameter is absent
+     * @throws IllegalArgumentException naming the parameter and this (redacted) URI when the value is
+     *     not a duration
+     */
+    public Optional<Duration> durationParameter(String name) {
+        return parameter(name).map(value -> {
+            try {
+                return parseDuration(name, value);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("bad store URI '" + redacted() + "': " + e.getMessage(), e);
+            }
+        });
+    }
+
+    /**
+     * Returns a whole-number parameter that must be at least {@code min}.
+     *
+     * @param name the parameter name
+     * @param min the smallest value accepted
+     * @return the number, or empty when the parameter is absent
+     * @throws IllegalArgumentException naming the parameter, the rule and this (redacted) URI
+     */
+    public Optional<Integer> intParameter(String name, int min) {
+        return parameter(name).map(value -> {
+            try {
+                int n = Integer.parseInt(value.trim());
+                if (n >= min) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new IllegalArgumentException("bad store URI '" + redacted() + "': " + name
+                    + " must be a whole number >= " + min + ", got '" + value + "'");
+        });
+    }
+
+    /**
+     * Returns a boolean parameter ({@code true} or {@code false}, any case).
+     *
+     * @param name the parameter name
+     * @return the value, or empty when the parameter is absent
+     * @throws IllegalArgumentException naming the parameter and this (redacted) URI for other text
+     */
+    public Optional<Boolean> booleanParameter(String name) {
+        return parameter(name).map(value -> {
+            String v = value.trim();
+            if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false")) {
+                return Boolean.parseBoolean(v);
+            }
+            throw new IllegalArgumentException(
+                    "bad store URI '" + redacted() + "': " + name + " must be true or false, got '" + value + "'");
+        });
     }
 
     /**

@@ -45,4 +45,22 @@ class StoreUriTest {
                 .isEqualTo("jdbc:postgresql://h/db?user=u&password=****");
         assertThat(StoreUri.redact("redis://:onlypass@h:1")).isEqualTo("redis://:****@h:1");
     }
+
+    @Test
+    @DisplayName("parses typed parameters once, naming the parameter and hiding secrets when one is wrong")
+    void shouldParseTypedParameters() {
+        StoreUri uri = StoreUri.parse(
+                "redis://u:s3cr3t@h:1?timeout=PT0.5S&connectTimeout=1500&poolSize=8&ssl=TRUE&bad=soon&n=0");
+        assertThat(uri.durationParameter("timeout")).contains(java.time.Duration.ofMillis(500));
+        assertThat(uri.durationParameter("connectTimeout")).contains(java.time.Duration.ofMillis(1500));
+        assertThat(uri.durationParameter("absent")).isEmpty();
+        assertThat(uri.intParameter("poolSize", 1)).contains(8);
+        assertThat(uri.booleanParameter("ssl")).contains(true);
+        assertThatThrownBy(() -> uri.durationParameter("bad"))
+                .hasMessageContaining("bad must be an ISO-8601 duration")
+                .hasMessageContaining("'soon'")
+                .hasMessageNotContaining("s3cr3t");
+        assertThatThrownBy(() -> uri.intParameter("n", 1)).hasMessageContaining("n must be a whole number >= 1");
+        assertThatThrownBy(() -> uri.booleanParameter("bad")).hasMessageContaining("bad must be true or false");
+    }
 }
