@@ -1,11 +1,9 @@
 package io.github.kdedup.kafka;
 
-import io.github.kdedup.StoreUri;
 import java.time.Duration;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeSet;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.config.ConfigException;
 import org.jspecify.annotations.Nullable;
@@ -24,31 +22,19 @@ public final class DedupConfig {
     /** The prefix of every property. */
     public static final String PREFIX = "kdedup.";
 
-    /** The key of {@link DedupSettings#STORE}. */
+    // The property keys, for users who build property maps; declared in DedupSettings.
     public static final String STORE = DedupSettings.STORE.key();
-    /** The key of {@link DedupSettings#KEY}. */
     public static final String KEY = DedupSettings.KEY.key();
-    /** The key of {@link DedupSettings#NAMESPACE}. */
     public static final String NAMESPACE = DedupSettings.NAMESPACE.key();
-    /** The key of {@link DedupSettings#LEASE}. */
     public static final String LEASE = DedupSettings.LEASE.key();
-    /** The key of {@link DedupSettings#RETENTION}. */
     public static final String RETENTION = DedupSettings.RETENTION.key();
-    /** The key of {@link DedupSettings#FINGERPRINT}. */
     public static final String FINGERPRINT = DedupSettings.FINGERPRINT.key();
-    /** The key of {@link DedupSettings#HASH_LONG_KEYS}. */
     public static final String HASH_LONG_KEYS = DedupSettings.HASH_LONG_KEYS.key();
-    /** The key of {@link DedupSettings#ON_MISSING_KEY}. */
     public static final String ON_MISSING_KEY = DedupSettings.ON_MISSING_KEY.key();
-    /** The key of {@link DedupSettings#ON_STORE_UNAVAILABLE}. */
     public static final String ON_STORE_UNAVAILABLE = DedupSettings.ON_STORE_UNAVAILABLE.key();
-    /** The key of {@link DedupSettings#ON_FINGERPRINT_MISMATCH}. */
     public static final String ON_FINGERPRINT_MISMATCH = DedupSettings.ON_FINGERPRINT_MISMATCH.key();
-    /** The key of {@link DedupSettings#COMPLETION}. */
     public static final String COMPLETION = DedupSettings.COMPLETION.key();
-    /** The key of {@link DedupSettings#METRICS}. */
     public static final String METRICS = DedupSettings.METRICS.key();
-    /** The key of {@link DedupSettings#LISTENER}. */
     public static final String LISTENER = DedupSettings.LISTENER.key();
 
     /** The default lease: 5 minutes. */
@@ -83,28 +69,16 @@ public final class DedupConfig {
      *     names the property and the accepted values
      */
     public static DedupConfig fromProperties(Map<String, ?> properties) {
+        DedupSettings.rejectUnknown(properties.keySet());
         Builder b = builder();
-        TreeSet<String> unknown = new TreeSet<>();
-        for (Map.Entry<String, ?> e : properties.entrySet()) {
-            String key = String.valueOf(e.getKey());
-            DedupSetting<?> setting = DedupSettings.byKey(key);
-            if (setting != null && e.getValue() != null) {
-                b.parse(setting, e.getValue());
-            } else if (setting == null && key.startsWith(PREFIX)) {
-                unknown.add(key);
+        for (DedupSetting<?> setting : DedupSettings.ALL) {
+            Object value = properties.get(setting.key());
+            if (value != null) {
+                b.parse(setting, value);
             }
         }
-        if (!unknown.isEmpty()) {
-            TreeSet<String> known = new TreeSet<>();
-            DedupSettings.ALL.forEach(s -> known.add(s.key()));
-            throw new ConfigException("unknown kdedup propert" + (unknown.size() == 1 ? "y " : "ies ") + unknown
-                    + "; known properties: " + known);
-        }
         if (b.values.get(DedupSettings.STORE) == null) {
-            throw new ConfigException(
-                    STORE,
-                    null,
-                    "a store URI is required, such as memory:, redis://host:6379 " + "or jdbc:postgresql://host/db");
+            throw new ConfigException(STORE, null, "a store URI is required, such as memory:, redis://host:6379");
         }
         Object groupId = properties.get(ConsumerConfig.GROUP_ID_CONFIG);
         if (b.values.get(DedupSettings.NAMESPACE) == null
@@ -130,72 +104,58 @@ public final class DedupConfig {
     private <T> T require(DedupSetting<T> setting) {
         return Objects.requireNonNull(get(setting), setting.key());
     }
-
     /** Returns the store URI, or {@code null} when the store is given as an instance. */
     public @Nullable String store() {
         return get(DedupSettings.STORE);
     }
-
     /** Returns the key extractor. */
     public KeyExtractor keyExtractor() {
         return require(DedupSettings.KEY);
     }
-
     /** Returns the namespace, or {@code null} when none was set (the interceptor then needs a group.id). */
     public @Nullable String namespace() {
         return get(DedupSettings.NAMESPACE);
     }
-
     /** Returns the lease. */
     public Duration lease() {
         return require(DedupSettings.LEASE);
     }
-
     /** Returns the retention. */
     public Duration retention() {
         return require(DedupSettings.RETENTION);
     }
-
     /** Returns the fingerprinter. */
     public Fingerprinter fingerprinter() {
         return require(DedupSettings.FINGERPRINT);
     }
-
     /** Returns whether keys over 512 UTF-8 bytes are hashed. */
     public boolean hashLongKeys() {
         return require(DedupSettings.HASH_LONG_KEYS);
     }
-
     /** Returns the missing-key policy. */
     public MissingKeyPolicy onMissingKey() {
         return require(DedupSettings.ON_MISSING_KEY);
     }
-
     /** Returns the store-unavailable policy. */
     public StoreUnavailablePolicy onStoreUnavailable() {
         return require(DedupSettings.ON_STORE_UNAVAILABLE);
     }
-
     /** Returns the fingerprint-mismatch policy. */
     public FingerprintMismatchPolicy onFingerprintMismatch() {
         return require(DedupSettings.ON_FINGERPRINT_MISMATCH);
     }
-
     /** Returns when the record processor completes claims. */
     public CompletionMode completion() {
         return require(DedupSettings.COMPLETION);
     }
-
     /** Returns the metrics. */
     public DedupMetrics metrics() {
         return require(DedupSettings.METRICS);
     }
-
     /** Returns the listener, or {@code null}. */
     public @Nullable DedupListener listener() {
         return get(DedupSettings.LISTENER);
     }
-
     /** Returns a builder holding these settings. */
     public Builder toBuilder() {
         Builder b = new Builder();
@@ -208,12 +168,12 @@ public final class DedupConfig {
         StringBuilder s = new StringBuilder("DedupConfig[");
         for (DedupSetting<?> setting : DedupSettings.ALL) {
             Object value = values.get(setting);
-            if (value != null && setting != DedupSettings.LISTENER && setting != DedupSettings.METRICS) {
-                String text = value instanceof Enum<?> e ? DedupSetting.text(e) : value.toString();
-                s.append(s.length() > 12 ? ", " : "")
-                        .append(setting.key().substring(PREFIX.length()))
-                        .append('=')
-                        .append(setting == DedupSettings.STORE ? StoreUri.redact(text) : text);
+            // Plain values only: extractors, fingerprinters, metrics and listeners have no useful text.
+            if (value instanceof String
+                    || value instanceof Duration
+                    || value instanceof Boolean
+                    || value instanceof Enum) {
+                s.append(s.length() > 12 ? ", " : "").append(setting.describe(value));
             }
         }
         return s.append(']').toString();
@@ -259,67 +219,54 @@ public final class DedupConfig {
             values.put(setting, setting.parse(value));
             return this;
         }
-
         /** Sets {@link DedupSettings#STORE}; not needed when the store is given as an instance. */
         public Builder store(String uri) {
             return set(DedupSettings.STORE, uri);
         }
-
         /** Sets {@link DedupSettings#KEY}. */
         public Builder keyExtractor(KeyExtractor keyExtractor) {
             return set(DedupSettings.KEY, keyExtractor);
         }
-
         /** Sets {@link DedupSettings#NAMESPACE}. */
         public Builder namespace(String namespace) {
             return set(DedupSettings.NAMESPACE, namespace);
         }
-
         /** Sets {@link DedupSettings#LEASE}. */
         public Builder lease(Duration lease) {
             return set(DedupSettings.LEASE, lease);
         }
-
         /** Sets {@link DedupSettings#RETENTION}; the build checks it is not shorter than the lease. */
         public Builder retention(Duration retention) {
             return set(DedupSettings.RETENTION, retention);
         }
-
         /** Sets {@link DedupSettings#FINGERPRINT}. */
         public Builder fingerprinter(Fingerprinter fingerprinter) {
             return set(DedupSettings.FINGERPRINT, fingerprinter);
         }
-
         /** Sets {@link DedupSettings#HASH_LONG_KEYS}. */
         public Builder hashLongKeys(boolean hashLongKeys) {
             return set(DedupSettings.HASH_LONG_KEYS, hashLongKeys);
         }
-
         /** Sets {@link DedupSettings#ON_MISSING_KEY}. */
         public Builder onMissingKey(MissingKeyPolicy policy) {
             return set(DedupSettings.ON_MISSING_KEY, policy);
         }
-
         /** Sets {@link DedupSettings#ON_STORE_UNAVAILABLE}. */
         public Builder onStoreUnavailable(StoreUnavailablePolicy policy) {
             return set(DedupSettings.ON_STORE_UNAVAILABLE, policy);
         }
-
         /** Sets {@link DedupSettings#ON_FINGERPRINT_MISMATCH}. */
         public Builder onFingerprintMismatch(FingerprintMismatchPolicy policy) {
             return set(DedupSettings.ON_FINGERPRINT_MISMATCH, policy);
         }
-
         /** Sets {@link DedupSettings#COMPLETION}. */
         public Builder completion(CompletionMode completion) {
             return set(DedupSettings.COMPLETION, completion);
         }
-
         /** Sets {@link DedupSettings#METRICS}; for Micrometer: {@code metrics(MicrometerDedupMetrics.of(registry))}. */
         public Builder metrics(DedupMetrics metrics) {
             return set(DedupSettings.METRICS, metrics);
         }
-
         /** Sets {@link DedupSettings#LISTENER}. */
         public Builder listener(DedupListener listener) {
             return set(DedupSettings.LISTENER, listener);

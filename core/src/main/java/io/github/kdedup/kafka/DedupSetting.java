@@ -138,6 +138,18 @@ public final class DedupSetting<T> {
         return e.getMessage() == null ? e.toString() : e.getMessage();
     }
 
+    /**
+     * Describes a value of this setting for logs: {@code lease=PT30S}, enums in property form, store
+     * URIs without passwords.
+     *
+     * @param value a value of this setting
+     * @return the short key, {@code =} and the value
+     */
+    String describe(Object value) {
+        String text = value instanceof Enum<?> e ? text(e) : value.toString();
+        return key.substring(DedupConfig.PREFIX.length()) + "=" + StoreUri.redact(text);
+    }
+
     @Override
     public String toString() {
         return key;

@@ -5,9 +5,11 @@ import io.github.kdedup.ClaimRequest;
 import io.github.kdedup.IdempotencyKeys;
 import io.github.kdedup.StoreUri;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.kafka.common.config.ConfigDef;
@@ -183,6 +185,27 @@ public final class DedupSettings {
      */
     public static @org.jspecify.annotations.Nullable DedupSetting<?> byKey(String key) {
         return BY_KEY.get(key);
+    }
+
+    /**
+     * Rejects property keys with the {@code kdedup.} prefix that no setting has, so a typo never goes
+     * unnoticed.
+     *
+     * @param keys the keys of a property map; keys without the prefix are ignored
+     * @throws ConfigException listing the unknown keys and the known ones
+     */
+    public static void rejectUnknown(Collection<?> keys) {
+        TreeSet<String> unknown = new TreeSet<>();
+        for (Object key : keys) {
+            String text = String.valueOf(key);
+            if (text.startsWith(DedupConfig.PREFIX) && !BY_KEY.containsKey(text)) {
+                unknown.add(text);
+            }
+        }
+        if (!unknown.isEmpty()) {
+            throw new ConfigException("unknown kdedup propert" + (unknown.size() == 1 ? "y " : "ies ") + unknown
+                    + "; known properties: " + new TreeSet<>(BY_KEY.keySet()));
+        }
     }
 
     /**
