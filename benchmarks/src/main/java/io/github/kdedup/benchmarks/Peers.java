@@ -23,6 +23,9 @@ import org.springframework.integration.redis.metadata.RedisMetadataStore;
  */
 final class Peers {
 
+    /** Camel's Redis repository expires keys in whole seconds; completed keys live this long. */
+    private static final long RETENTION_SECONDS = ClaimTarget.RETENTION.toSeconds();
+
     private Peers() {}
 
     /** Camel's {@code CaffeineIdempotentRepository}: an unbounded Caffeine cache, as it builds it. */
@@ -118,8 +121,6 @@ final class Peers {
                     Services.dropTable(backend.jdbcUrl(), table);
                 });
     }
-
-    private static final long RETENTION_SECONDS = ClaimTarget.RETENTION.toSeconds();
 
     private static PeerTarget camel(String name, IdempotentRepository repository, PeerTarget.Cleanup resources) {
         repository.start();
