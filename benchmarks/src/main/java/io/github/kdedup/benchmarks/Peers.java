@@ -3,6 +3,7 @@ package io.github.kdedup.benchmarks;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.net.URI;
+import java.time.Duration;
 import org.apache.camel.component.caffeine.processor.idempotent.CaffeineIdempotentRepository;
 import org.apache.camel.component.redis.processor.idempotent.SpringRedisStringIdempotentRepository;
 import org.apache.camel.processor.idempotent.jdbc.JdbcMessageIdRepository;
@@ -25,6 +26,9 @@ final class Peers {
 
     /** Camel's Redis repository expires keys in whole seconds; completed keys live this long. */
     private static final long RETENTION_SECONDS = ClaimTarget.RETENTION.toSeconds();
+
+    /** The longest a peer waits for a connection or an answer. */
+    private static final Duration PEER_TIMEOUT = Duration.ofSeconds(30);
 
     private Peers() {}
 
@@ -130,12 +134,22 @@ final class Peers {
         });
     }
 
-    /** A small pool on the backend, as a service would configure one for a single consumer thread. */
+    /**
+     * A small pool on the backend, as a service would configure one for a single consumer thread,
+     * with its calls bounded in time: a server that stops answering fails the run, never hangs it.
+     */
     private static HikariDataSource pool(Target.Backend backend, String id) {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(backend.jdbcUrl());
         config.setPoolName("bench-peer-" + id);
         config.setMaximumPoolSize(2);
+        config.setConnectionTimeout(PEER_TIMEOUT.toMillis());
+        // Each driver reads socketTimeout in its own unit.
+        config.addDataSourceProperty(
+                "socketTimeout",
+                backend == Target.Backend.POSTGRES
+                        ? String.valueOf(PEER_TIMEOUT.toSeconds())
+                        : String.valueOf(PEER_TIMEOUT.toMillis()));
         return new HikariDataSource(config);
     }
 
