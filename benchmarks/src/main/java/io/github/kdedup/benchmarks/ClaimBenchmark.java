@@ -1,6 +1,8 @@
 package io.github.kdedup.benchmarks;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.AuxCounters;
@@ -17,29 +19,38 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 import org.openjdk.jmh.infra.IterationParams;
 import org.openjdk.jmh.runner.IterationType;
 
 /**
- * Claims per second: every store behind the SPI ({@code memory}, {@code redis}, {@code postgres},
- * {@code mariadb}), next to the raw backend doing the same work without kdedup and the naive
- * per-record code a user would write by hand, all behind {@link ClaimTarget}.
+ * Keys per second of every {@link Target}: the kdedup stores behind the SPI, the raw backend
+ * operation each is measured against, and the peers users pick instead, in the same run.
  *
- * <p>One invocation claims one batch of {@code batchSize} keys. The primary score is batches per
- * second; the secondary {@code keys} counter is claims per second ({@link Summary} multiplies the
- * score by the batch size, which is the same). Each iteration claims fresh keys from a pool built in
- * {@code @Setup(Level.Iteration)}, sized at three times the previous iteration's rate, so that key generation is
- * not measured; a share {@code duplicates} of the pool is claimed and completed (raw: inserted)
- * during that setup, spread at random, so those claims answer DUPLICATE. Each trial works under a
- * random namespace, Redis key prefix and table, and removes them: the servers are shared.
+ * <ul>
+ *   <li>{@code claim}: one call claims one batch of {@code batchSize} keys.
+ *   <li>{@code cycle}: one call claims the batch and completes the keys it won, what a consumer pays
+ *       per poll; a peer adds and confirms key by key. Raw baselines have nothing to complete and
+ *       reject this benchmark.
+ * </ul>
  *
- * <p>Run it (servers: see {@link Services}):
+ * <p>The primary score is calls per second; the secondary {@code keys} counter is keys per second
+ * ({@link Summary} multiplies the score by the batch size, which is the same). Each iteration claims
+ * fresh keys from a pool built in {@code @Setup(Level.Iteration)}, sized at three times the previous
+ * iteration's rate, so that key generation is not measured; a share {@code duplicates} of the pool
+ * is claimed and completed (raw: inserted) in that setup, spread at random, so those claims answer
+ * duplicate. Each trial works under a random namespace, Redis key prefix and tables, and removes
+ * them: the servers are shared (see {@link Services}).
+ *
+ * <p>Run it from the repository root (one target set at a time, e.g. a store, its raw baseline and
+ * its peers):
  *
  * <pre>
  * mvn -B -q -pl benchmarks -am package -DskipTests
- * java -jar benchmarks/target/kdedup-benchmarks.jar ClaimBenchmark -f 1 -wi 2 -i 3 -w 1s -r 1s \
- *     -p target=memory,caffeine-putIfAbsent -p batchSize=500 -p duplicates=0 \
- *     -rf json -rff benchmarks/results/claim.json
+ * java -jar benchmarks/target/kdedup-benchmarks.jar 'ClaimBenchmark.(claim|cycle)' -f 1 -wi 2 -i 3 -w 1s -r 1s \
+ *     -p target=Redis,CamelRedis,SpringRedis -p batchSize=1,500 -p duplicates=0,0.1 \
+ *     -rf json -rff benchmarks/target/claim.json
+ * java -jar benchmarks/target/kdedup-benchmarks.jar 'ClaimBenchmark.claim' -p target=RawRedis -p batchSize=500
  * </pre>
  */
 @State(Scope.Thread)
@@ -55,43 +66,27 @@ public class ClaimBenchmark {
     /** The largest key pool of one iteration; a faster target wraps into keys made on the fly. */
     static final int MAX_KEYS_PER_ITERATION = 3_000_000;
 
-    /** What claims: a store, a raw backend or the naive code; see {@link ClaimTarget#NAMES}. */
-    @Param({
-        "memory",
-        "redis",
-        "postgres",
-        "mariadb",
-        "caffeine-putIfAbsent",
-        "jedis-pipelined-set-nx-px",
-        "jedis-set-nx-per-record",
-        "postgres-insert-unnest",
-        "postgres-select-then-insert",
-        "mariadb-insert-ignore",
-        "mariadb-select-then-insert"
-    })
-    public String target;
+    /** What claims: a store, a raw baseline or a peer; every {@link Target} unless given. */
+    @Param
+    public Target target = Target.Memory;
 
-    /** Keys per claim call: 1 is a claim per record, 500 a default {@code max.poll.records}. */
-    @Param({"1", "100", "500"})
+    /** Keys per call: 1 is a claim per record, 500 a default {@code max.poll.records}. */
+    @Param({"1", "500"})
     public int batchSize;
 
     /** The share of keys that are already completed: the duplicates. */
-    @Param({"0", "0.1", "0.5"})
+    @Param({"0", "0.1"})
     public double duplicates;
 
-    private ClaimTarget claimTarget;
-    private Object[] batches = new Object[0];
-    private int next;
-    private int iteration;
+    // Set in the trial's setup, before any other method runs.
+    private Workload<?> workload;
     private double rate;
-    private long started;
-    private long extraKeys;
 
-    /** Counts claims (keys), so that JMH reports claims per second next to batches per second. */
+    /** Counts keys, so that JMH reports keys per second next to calls per second. */
     @State(Scope.Thread)
     @AuxCounters(AuxCounters.Type.OPERATIONS)
     public static class Keys {
-        /** Claims made in this iteration. */
+        /** Keys claimed in this iteration. */
         public long keys;
 
         /** Starts each iteration at zero. */
@@ -101,11 +96,19 @@ public class ClaimBenchmark {
         }
     }
 
-    /** Opens the target under a random id. */
+    /**
+     * Opens the target under a random id.
+     *
+     * @param params the benchmark, to reject a cycle of a raw baseline before any work
+     */
     @Setup(Level.Trial)
-    public void open() {
-        claimTarget = ClaimTarget.open(target, Services.randomId());
-        rate = claimTarget.expectedRate(batchSize);
+    public void open(BenchmarkParams params) {
+        if (params.getBenchmark().endsWith(".cycle") && target.role() == Target.Role.RAW) {
+            throw new IllegalArgumentException(target + " is a raw baseline: it claims and has nothing to complete; "
+                    + "measure it with ClaimBenchmark.claim, or pick a store or a peer for ClaimBenchmark.cycle");
+        }
+        workload = new Workload<>(target.open(Services.randomId()));
+        rate = target.expectedRate(batchSize);
     }
 
     /**
@@ -115,53 +118,35 @@ public class ClaimBenchmark {
      */
     @Setup(Level.Iteration)
     public void prepare(IterationParams params) {
-        claimTarget.clear();
         double seconds = params.getTime().convertTo(TimeUnit.MILLISECONDS) / 1000.0;
         // Three times the last rate: the first measured iteration often runs much faster than warm-up.
         long wanted = (long) (rate * seconds * 3);
         int batchCount = (int) Math.max(4, Math.min(MAX_KEYS_PER_ITERATION, wanted) / batchSize);
-        String[] keys = new String[batchCount * batchSize];
-        for (int i = 0; i < keys.length; i++) {
-            keys[i] = "evt-" + iteration + "-" + i;
-        }
-        SplittableRandom random = new SplittableRandom(iteration);
-        String[] duplicateKeys = new String[keys.length];
-        int duplicateCount = 0;
-        for (String key : keys) {
-            if (random.nextDouble() < duplicates) {
-                duplicateKeys[duplicateCount++] = key;
-            }
-        }
-        claimTarget.preload(Arrays.copyOf(duplicateKeys, duplicateCount));
-        batches = new Object[batchCount];
-        for (int b = 0; b < batchCount; b++) {
-            batches[b] = claimTarget.prepare(keys, b * batchSize, (b + 1) * batchSize);
-        }
-        next = 0;
-        extraKeys = 0;
-        started = System.nanoTime();
+        workload.prepare(batchCount, batchSize, duplicates);
     }
 
     /**
      * Claims the next batch.
      *
      * @param counter counts the keys
-     * @return the answer, for the blackhole
+     * @return the keys won, for the blackhole
      */
     @Benchmark
-    public Object claim(Keys counter) {
-        Object batch = next < batches.length ? batches[next++] : extraBatch();
+    public int claim(Keys counter) {
         counter.keys += batchSize;
-        return claimTarget.claim(batch);
+        return workload.claim();
     }
 
-    private Object extraBatch() {
-        // The pool ran out (a first iteration that guessed the rate low): fresh keys, made here.
-        String[] keys = new String[batchSize];
-        for (int i = 0; i < batchSize; i++) {
-            keys[i] = "evt-" + iteration + "-x" + extraKeys++;
-        }
-        return claimTarget.prepare(keys, 0, batchSize);
+    /**
+     * Claims the next batch and completes the keys won.
+     *
+     * @param counter counts the keys
+     * @return the keys completed, for the blackhole
+     */
+    @Benchmark
+    public int cycle(Keys counter) {
+        counter.keys += batchSize;
+        return workload.cycle();
     }
 
     /**
@@ -171,20 +156,107 @@ public class ClaimBenchmark {
      */
     @TearDown(Level.Iteration)
     public void learnRate(IterationParams params) {
-        double seconds = (System.nanoTime() - started) / 1e9;
-        long claimed = (long) next * batchSize + extraKeys;
-        rate = Math.max(rate / 4, claimed / seconds);
-        if (extraKeys > 0 && params.getType() == IterationType.MEASUREMENT) {
-            System.out.println("[kdedup] note: " + extraKeys + " of " + claimed
+        rate = Math.max(rate / 4, workload.rate());
+        long extra = workload.extraKeys();
+        if (extra > 0 && params.getType() == IterationType.MEASUREMENT) {
+            System.out.println("[kdedup] note: " + extra + " of " + workload.claimedKeys()
                     + " keys were made while measuring (the pool was too small)");
         }
-        batches = new Object[0];
-        iteration++;
+        workload.finish();
     }
 
     /** Removes everything the target wrote and closes it. */
     @TearDown(Level.Trial)
     public void close() {
-        claimTarget.close();
+        workload.close();
+    }
+
+    /**
+     * One target and the batches it prepared for the current iteration, typed by the target's batch
+     * type so that nothing is cast. Not thread-safe.
+     */
+    static final class Workload<B> implements AutoCloseable {
+        private final ClaimTarget<B> target;
+        private List<B> batches = List.of();
+        private int next;
+        private int iteration;
+        private int batchSize;
+        private long extraKeys;
+        private long started;
+
+        Workload(ClaimTarget<B> target) {
+            this.target = target;
+        }
+
+        /** Empties the target, makes this iteration's key pool and preloads its duplicates. */
+        void prepare(int batchCount, int size, double duplicates) {
+            target.clear();
+            batchSize = size;
+            String[] keys = new String[batchCount * size];
+            for (int i = 0; i < keys.length; i++) {
+                keys[i] = "evt-" + iteration + "-" + i;
+            }
+            SplittableRandom random = new SplittableRandom(iteration);
+            String[] duplicateKeys = new String[keys.length];
+            int duplicateCount = 0;
+            for (String key : keys) {
+                if (random.nextDouble() < duplicates) {
+                    duplicateKeys[duplicateCount++] = key;
+                }
+            }
+            target.preload(Arrays.copyOf(duplicateKeys, duplicateCount));
+            List<B> prepared = new ArrayList<>(batchCount);
+            for (int b = 0; b < batchCount; b++) {
+                prepared.add(target.prepare(keys, b * size, (b + 1) * size));
+            }
+            batches = prepared;
+            next = 0;
+            extraKeys = 0;
+            started = System.nanoTime();
+        }
+
+        int claim() {
+            return target.claim(nextBatch());
+        }
+
+        int cycle() {
+            return target.cycle(nextBatch());
+        }
+
+        private B nextBatch() {
+            if (next < batches.size()) {
+                return batches.get(next++);
+            }
+            // The pool ran out (a first iteration that guessed the rate low): fresh keys, made here.
+            String[] keys = new String[batchSize];
+            for (int i = 0; i < batchSize; i++) {
+                keys[i] = "evt-" + iteration + "-x" + extraKeys++;
+            }
+            return target.prepare(keys, 0, batchSize);
+        }
+
+        long claimedKeys() {
+            return (long) next * batchSize + extraKeys;
+        }
+
+        long extraKeys() {
+            return extraKeys;
+        }
+
+        /** Returns the keys per second since {@link #prepare}. */
+        double rate() {
+            return claimedKeys() / ((System.nanoTime() - started) / 1e9);
+        }
+
+        /** Drops this iteration's batches. */
+        void finish() {
+            batches = List.of();
+            iteration++;
+        }
+
+        @Override
+        public void close() {
+            target.close();
+        }
     }
 }

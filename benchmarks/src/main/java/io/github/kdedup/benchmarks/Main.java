@@ -3,8 +3,8 @@ package io.github.kdedup.benchmarks;
 import java.util.Arrays;
 
 /**
- * The entry point of {@code kdedup-benchmarks.jar}: {@code summary [--profile quick|full] [--out
- * DIR]} runs {@link Summary}; anything else goes to JMH's own command line ({@code -h} lists its
+ * The entry point of {@code kdedup-benchmarks.jar}: {@code summary [--profile quick|full |
+ * --smoke] [--out DIR]} runs {@link Summary}; anything else goes to JMH's own command line ({@code -h} lists its
  * options, {@code -l} the benchmarks).
  */
 public final class Main {

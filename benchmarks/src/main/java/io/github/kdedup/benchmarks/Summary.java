@@ -1,6 +1,9 @@
 package io.github.kdedup.benchmarks;
 
+import io.github.kdedup.benchmarks.Target.Backend;
+import io.github.kdedup.benchmarks.Target.Role;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,8 +17,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.results.format.ResultFormatFactory;
 import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
@@ -24,193 +30,252 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
- * Runs a short profile of every benchmark through JMH's {@link Runner}, writes JMH JSON, and prints
- * the ratios that matter (store / raw backend, store / naive per-record code, consumer with kdedup /
- * consumer without), each marked against its target, plus a chart of claims per second by store and
- * batch size (hand-written SVG). The machine should be quiet; ratios from one run cancel most of
- * its drift, absolute numbers do not.
+ * Runs a profile of {@link ClaimBenchmark} and {@link ConsumeBenchmark} through JMH's {@link
+ * Runner}, writes JMH JSON, prints the ratios of the throughput targets (store cycle / raw claim,
+ * store cycle / best peer, consumer with kdedup / without), each marked against its target, and
+ * draws keys per second by backend as SVG. Ratios from one run cancel most of a machine's drift;
+ * absolute numbers do not, so the machine should be quiet.
+ *
+ * <p>Run it from the repository root:
  *
  * <pre>
  * mvn -B -q -pl benchmarks -am package -DskipTests
- * java -jar benchmarks/target/kdedup-benchmarks.jar summary --profile quick   # about 2 minutes
- * java -jar benchmarks/target/kdedup-benchmarks.jar summary --profile full    # about 10 minutes
+ * java -jar benchmarks/target/kdedup-benchmarks.jar summary --profile quick   # about 2.5 minutes
+ * java -jar benchmarks/target/kdedup-benchmarks.jar summary --profile full    # about 12 minutes
+ * java -jar benchmarks/target/kdedup-benchmarks.jar summary --smoke           # every target once, no numbers
  * </pre>
  *
- * <p>Writes {@code <out>/<profile>-claim-stores.json}, {@code -claim-baselines.json}, {@code
- * -consume.json}, {@code -summary.md} and {@code -claims.svg}; {@code <out>} is {@code
- * benchmarks/results} when run from the repository root, else {@code results}, or {@code --out DIR}.
+ * <p>Writes {@code <out>/<profile>-claim.json}, {@code -consume.json}, {@code -summary.md} and
+ * {@code -claims.svg}. {@code <out>} is {@code docs/benchmarks} when run from the repository root
+ * ({@code benchmarks/target/smoke} for {@code --smoke}), else the current directory, or {@code --out
+ * DIR}.
  */
 public final class Summary {
 
-    private static final List<String> STORES = List.of("memory", "redis", "postgres", "mariadb");
-    private static final List<String> BASELINES = ClaimTarget.NAMES.subList(STORES.size(), ClaimTarget.NAMES.size());
+    /** The claim ratios compare this batch size (a default {@code max.poll.records}). */
+    static final int BATCH = 500;
 
-    /** One run's settings. */
+    /** A peer claims one key per call whatever the batch, so it is run at batch 1. */
+    static final int PEER_BATCH = 1;
+
+    /**
+     * One JMH run of {@link ClaimBenchmark}.
+     *
+     * @param method {@code claim} or {@code cycle}
+     */
+    record ClaimRun(String method, List<Target> targets, List<Integer> batches, List<String> duplicates) {}
+
+    /** One profile: what runs and for how long. */
     record Profile(
             String name,
-            String[] storeBatches,
-            String[] storeDuplicates,
-            String[] baselineBatches,
-            String[] consumeModes,
+            List<ClaimRun> claims,
+            List<String> consumeModes,
+            int forks,
             int warmups,
-            int claimSeconds,
+            TimeValue iteration,
             int measurements,
-            int consumeSeconds) {
+            TimeValue consumeIteration) {
 
         static Profile of(String name) {
+            List<Target> stores = Target.of(Role.STORE);
+            List<Target> raws = Target.of(Role.RAW);
+            List<Target> peers = Target.of(Role.PEER);
             return switch (name) {
+                case "smoke" ->
+                    new Profile(
+                            "smoke",
+                            // Duplicates where no ratio needs the run, so that their preload runs too.
+                            List.of(
+                                    new ClaimRun("claim", stores, List.of(1, BATCH), List.of("0.1")),
+                                    new ClaimRun("cycle", stores, List.of(1, BATCH), List.of("0")),
+                                    new ClaimRun("claim", raws, List.of(BATCH), List.of("0")),
+                                    new ClaimRun("cycle", peers, List.of(PEER_BATCH), List.of("0"))),
+                            List.of("plain", "interceptor:memory"),
+                            0,
+                            0,
+                            TimeValue.milliseconds(200),
+                            1,
+                            TimeValue.milliseconds(200));
                 case "quick" ->
                     new Profile(
                             "quick",
-                            new String[] {"1", "500"},
-                            new String[] {"0"},
-                            new String[] {"500"},
-                            new String[] {"plain", "interceptor:memory", "interceptor:redis"},
+                            List.of(
+                                    new ClaimRun("cycle", stores, List.of(1, BATCH), List.of("0")),
+                                    new ClaimRun("claim", stores, List.of(BATCH), List.of("0")),
+                                    new ClaimRun("claim", raws, List.of(BATCH), List.of("0")),
+                                    // The peer of each backend that was fastest in full runs, one per backend.
+                                    new ClaimRun(
+                                            "cycle",
+                                            List.of(
+                                                    Target.CamelCaffeine,
+                                                    Target.CamelRedis,
+                                                    Target.SpringJdbcPostgres,
+                                                    Target.SpringJdbcMariaDb),
+                                            List.of(PEER_BATCH),
+                                            List.of("0"))),
+                            List.of("plain", "interceptor:memory", "interceptor:redis"),
+                            1,
                             // One warm-up second leaves the memory store half compiled (7x slower).
                             2,
+                            TimeValue.seconds(1),
                             1,
-                            2,
-                            2);
+                            TimeValue.seconds(2));
                 case "full" ->
                     new Profile(
                             "full",
-                            new String[] {"1", "100", "500"},
-                            new String[] {"0", "0.1", "0.5"},
-                            new String[] {"1", "100", "500"},
-                            new String[] {
-                                "plain",
-                                "interceptor:memory",
-                                "interceptor:redis",
-                                "interceptor:postgres",
-                                "interceptor:mariadb",
-                                "processor:memory",
-                                "processor:redis",
-                                "processor:postgres",
-                                "processor:mariadb"
-                            },
-                            2,
+                            List.of(
+                                    new ClaimRun("cycle", stores, List.of(1, BATCH), List.of("0", "0.1")),
+                                    new ClaimRun("claim", stores, List.of(1, BATCH), List.of("0", "0.1")),
+                                    new ClaimRun("claim", raws, List.of(BATCH), List.of("0", "0.1")),
+                                    new ClaimRun("cycle", peers, List.of(PEER_BATCH), List.of("0", "0.1"))),
+                            Stream.concat(
+                                            Stream.of("plain"),
+                                            Stream.of("interceptor:", "processor:")
+                                                    .flatMap(way -> Stream.of(Backend.values())
+                                                            .map(b -> way + b.key())))
+                                    .toList(),
                             1,
+                            2,
+                            TimeValue.seconds(1),
                             3,
-                            2);
+                            TimeValue.seconds(2));
                 default ->
-                    throw new IllegalArgumentException("unknown profile '" + name + "'; use --profile quick or full");
+                    throw new IllegalArgumentException(
+                            "unknown profile '" + name + "'; use --profile quick or full, or --smoke");
             };
         }
     }
 
-    /** A score: operations (claims or records) per second, and JMH's 99.9% error. */
+    /** A score: keys or records per second, and JMH's 99.9% error (NaN below three iterations). */
     record Score(double perSecond, double error) {}
 
-    /** One row of the ratio table. */
-    record Ratio(String name, String numerator, String denominator, double target) {}
+    /**
+     * One row of the ratio table: the numerator over the best of the denominators measured.
+     *
+     * @param target the least ratio wanted, or NaN for a row that only informs
+     */
+    record Ratio(String name, String numerator, List<String> denominators, double target) {}
 
-    static final List<Ratio> RATIOS = List.of(
-            new Ratio("memory store / raw Caffeine putIfAbsent", claim("memory"), claim("caffeine-putIfAbsent"), 0.5),
-            new Ratio("redis store / raw pipelined SET NX PX", claim("redis"), claim("jedis-pipelined-set-nx-px"), 0.5),
-            new Ratio("redis store / one SET NX per record", claim("redis"), claim("jedis-set-nx-per-record"), 10),
-            new Ratio(
-                    "postgres store / raw INSERT ... unnest", claim("postgres"), claim("postgres-insert-unnest"), 0.5),
-            new Ratio(
-                    "postgres store / SELECT then INSERT per record",
-                    claim("postgres"),
-                    claim("postgres-select-then-insert"),
-                    10),
-            new Ratio(
-                    "mariadb store / raw INSERT IGNORE", claim("mariadb"), claim("mariadb-insert-ignore"), Double.NaN),
-            new Ratio(
-                    "mariadb store / SELECT then INSERT per record",
-                    claim("mariadb"),
-                    claim("mariadb-select-then-insert"),
-                    Double.NaN),
-            new Ratio("consumer + interceptor (memory) / plain", consume("interceptor:memory"), consume("plain"), 0.85),
-            new Ratio("consumer + interceptor (redis) / plain", consume("interceptor:redis"), consume("plain"), 0.6),
-            new Ratio(
-                    "consumer + interceptor (postgres) / plain",
-                    consume("interceptor:postgres"),
-                    consume("plain"),
-                    Double.NaN),
-            new Ratio(
-                    "consumer + interceptor (mariadb) / plain",
-                    consume("interceptor:mariadb"),
-                    consume("plain"),
-                    Double.NaN),
-            new Ratio(
-                    "consumer + processor (memory) / plain", consume("processor:memory"), consume("plain"), Double.NaN),
-            new Ratio("consumer + processor (redis) / plain", consume("processor:redis"), consume("plain"), Double.NaN),
-            new Ratio(
-                    "consumer + processor (postgres) / plain",
-                    consume("processor:postgres"),
-                    consume("plain"),
-                    Double.NaN),
-            new Ratio(
-                    "consumer + processor (mariadb) / plain",
-                    consume("processor:mariadb"),
-                    consume("plain"),
-                    Double.NaN));
+    /** The ratios of the throughput targets, per backend, in the order of the targets table. */
+    static final List<Ratio> RATIOS = ratios();
 
     private Summary() {}
 
-    /** The result key of a claim benchmark at batch 500 without duplicates: the targets' setting. */
-    static String claim(String target) {
-        return claimKey(target, "500", "0");
+    private static List<Ratio> ratios() {
+        List<Ratio> claims = new ArrayList<>();
+        List<Ratio> consumers = new ArrayList<>();
+        for (Backend backend : Backend.values()) {
+            Target store = Target.the(Role.STORE, backend);
+            String raw = claimKey(Target.the(Role.RAW, backend), "claim", BATCH, "0");
+            List<String> peers = Target.of(Role.PEER, backend).stream()
+                    .map(peer -> claimKey(peer, "cycle", PEER_BATCH, "0"))
+                    .toList();
+            String name = backend.key() + " store ";
+            claims.add(new Ratio(
+                    name + "cycle, batch " + BATCH + " / raw claim",
+                    claimKey(store, "cycle", BATCH, "0"),
+                    List.of(raw),
+                    0.5));
+            claims.add(new Ratio(
+                    name + "cycle, batch " + BATCH + " / best peer",
+                    claimKey(store, "cycle", BATCH, "0"),
+                    peers,
+                    switch (backend) {
+                        case MEMORY -> 1.0;
+                        case REDIS, POSTGRES -> 10;
+                        case MARIADB -> Double.NaN;
+                    }));
+            claims.add(new Ratio(name + "cycle, batch 1 / best peer", claimKey(store, "cycle", 1, "0"), peers, 0.5));
+            claims.add(new Ratio(
+                    name + "claim, batch " + BATCH + " / raw claim",
+                    claimKey(store, "claim", BATCH, "0"),
+                    List.of(raw),
+                    Double.NaN));
+            consumers.add(new Ratio(
+                    "consumer + interceptor (" + backend.key() + ") / plain",
+                    consume("interceptor:" + backend.key()),
+                    List.of(consume("plain")),
+                    switch (backend) {
+                        case MEMORY -> 0.9;
+                        case REDIS -> 0.8;
+                        case POSTGRES, MARIADB -> 0.7;
+                    }));
+            consumers.add(new Ratio(
+                    "consumer + processor (" + backend.key() + ") / plain",
+                    consume("processor:" + backend.key()),
+                    List.of(consume("plain")),
+                    switch (backend) {
+                        case MEMORY -> 0.9;
+                        case REDIS -> 0.7;
+                        case POSTGRES, MARIADB -> 0.5;
+                    }));
+        }
+        claims.addAll(consumers);
+        return List.copyOf(claims);
     }
 
-    static String claimKey(String target, String batchSize, String duplicates) {
-        return "claim " + target + " batch=" + batchSize + " duplicates=" + duplicates;
+    /** The key of a claim benchmark's score, e.g. {@code cycle Redis batch=500 duplicates=0}. */
+    static String claimKey(Target target, String method, int batchSize, String duplicates) {
+        return method + " " + target + " batch=" + batchSize + " duplicates=" + duplicates;
     }
 
+    /** The key of a consumer benchmark's score, e.g. {@code consume interceptor:redis}. */
     static String consume(String mode) {
         return "consume " + mode;
     }
 
     /**
-     * Runs the profile.
+     * Runs a profile.
      *
-     * @param args {@code [--profile quick|full] [--out DIR]}
+     * @param args {@code [--profile quick|full | --smoke] [--out DIR]}
      * @throws RunnerException when JMH fails
      */
     public static void main(String[] args) throws RunnerException {
         String profileName = "quick";
-        Path out =
-                Files.isDirectory(Path.of("benchmarks", "src")) ? Path.of("benchmarks", "results") : Path.of("results");
+        @Nullable Path out = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--profile" -> profileName = value(args, ++i, "--profile");
+                case "--smoke" -> profileName = "smoke";
                 case "--out" -> out = Path.of(value(args, ++i, "--out"));
                 default ->
-                    throw new IllegalArgumentException(
-                            "unknown argument '" + args[i] + "'; usage: summary [--profile quick|full] [--out DIR]");
+                    throw new IllegalArgumentException("unknown argument '" + args[i]
+                            + "'; usage: summary [--profile quick|full | --smoke] [--out DIR]");
             }
         }
         Profile profile = Profile.of(profileName);
+        Path dir = out != null ? out : defaultOut(profile);
         try {
-            Files.createDirectories(out);
+            Files.createDirectories(dir);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create " + out, e);
+            throw new UncheckedIOException("cannot create " + dir, e);
         }
-        Map<String, Score> scores = new LinkedHashMap<>();
-        collect(
-                scores,
-                run(claimOptions(profile, STORES, profile.storeBatches(), profile.storeDuplicates())
-                        .result(out.resolve(profile.name() + "-claim-stores.json")
-                                .toString())));
-        collect(
-                scores,
-                run(claimOptions(profile, BASELINES, profile.baselineBatches(), new String[] {"0"})
-                        .result(out.resolve(profile.name() + "-claim-baselines.json")
-                                .toString())));
-        collect(
-                scores,
-                run(consumeOptions(profile)
-                        .result(out.resolve(profile.name() + "-consume.json").toString())));
+        List<RunResult> claimResults = new ArrayList<>();
+        for (ClaimRun run : profile.claims()) {
+            claimResults.addAll(run(claimOptions(profile, run)));
+        }
+        Collection<RunResult> consumeResults = run(consumeOptions(profile));
+        writeJson(dir.resolve(profile.name() + "-claim.json"), claimResults);
+        writeJson(dir.resolve(profile.name() + "-consume.json"), consumeResults);
 
+        Map<String, Score> scores = new LinkedHashMap<>();
+        collect(scores, claimResults);
+        collect(scores, consumeResults);
         String report = report(profile.name(), scores);
         System.out.println();
         System.out.println(report);
-        write(out.resolve(profile.name() + "-summary.md"), report);
-        write(out.resolve(profile.name() + "-claims.svg"), chart(profile.name(), scores));
-        System.out.println(
-                "Wrote " + out.toAbsolutePath() + "/" + profile.name() + "-*.json, -summary.md, -claims.svg");
+        write(dir.resolve(profile.name() + "-summary.md"), report);
+        write(dir.resolve(profile.name() + "-claims.svg"), Chart.svg(profile.name(), scores));
+        System.out.println("Wrote " + dir.toAbsolutePath() + "/" + profile.name()
+                + "-claim.json, -consume.json, -summary.md, -claims.svg");
+    }
+
+    private static Path defaultOut(Profile profile) {
+        boolean fromRoot = Files.isDirectory(Path.of("benchmarks", "src"));
+        if (profile.name().equals("smoke")) {
+            return fromRoot ? Path.of("benchmarks", "target", "smoke") : Path.of("smoke");
+        }
+        return fromRoot ? Path.of("docs", "benchmarks") : Path.of(".");
     }
 
     private static String value(String[] args, int i, String option) {
@@ -220,51 +285,52 @@ public final class Summary {
         return args[i];
     }
 
-    private static ChainedOptionsBuilder claimOptions(
-            Profile profile, List<String> targets, String[] batches, String[] duplicates) {
+    private static ChainedOptionsBuilder claimOptions(Profile profile, ClaimRun run) {
         return new OptionsBuilder()
-                .include(ClaimBenchmark.class.getName() + ".claim$")
-                .param("target", targets.toArray(String[]::new))
-                .param("batchSize", batches)
-                .param("duplicates", duplicates)
-                .forks(1)
+                .include(ClaimBenchmark.class.getName() + "." + run.method() + "$")
+                .param("target", run.targets().stream().map(Target::name).toArray(String[]::new))
+                .param("batchSize", run.batches().stream().map(String::valueOf).toArray(String[]::new))
+                .param("duplicates", run.duplicates().toArray(String[]::new))
+                .forks(profile.forks())
                 .warmupIterations(profile.warmups())
-                .warmupTime(TimeValue.seconds(profile.claimSeconds()))
+                .warmupTime(profile.iteration())
                 .measurementIterations(profile.measurements())
-                .measurementTime(TimeValue.seconds(profile.claimSeconds()))
-                .resultFormat(ResultFormatType.JSON);
+                .measurementTime(profile.iteration())
+                .shouldFailOnError(true);
     }
 
     private static ChainedOptionsBuilder consumeOptions(Profile profile) {
         return new OptionsBuilder()
                 .include(ConsumeBenchmark.class.getName() + ".consume$")
-                .param("mode", profile.consumeModes())
-                .forks(1)
-                .warmupIterations(1)
-                .warmupTime(TimeValue.seconds(profile.consumeSeconds()))
+                .param("mode", profile.consumeModes().toArray(String[]::new))
+                .forks(profile.forks())
+                .warmupIterations(Math.min(1, profile.warmups()))
+                .warmupTime(profile.consumeIteration())
                 .measurementIterations(profile.measurements())
-                .measurementTime(TimeValue.seconds(profile.consumeSeconds()))
+                .measurementTime(profile.consumeIteration())
                 .timeUnit(TimeUnit.SECONDS)
-                .resultFormat(ResultFormatType.JSON);
+                .shouldFailOnError(true);
     }
 
     private static Collection<RunResult> run(ChainedOptionsBuilder options) throws RunnerException {
         return new Runner(options.build()).run();
     }
 
-    /** Turns JMH results into scores per second: claims (batches x batch size) or records. */
+    /** Turns JMH results into scores per second: keys (calls x batch size) or records. */
     static void collect(Map<String, Score> scores, Collection<RunResult> results) {
         for (RunResult result : results) {
             var params = result.getParams();
+            String benchmark = params.getBenchmark();
             double score = result.getPrimaryResult().getScore();
             double error = result.getPrimaryResult().getScoreError();
-            if (params.getBenchmark().endsWith("ClaimBenchmark.claim")) {
-                String batch = params.getParam("batchSize");
-                int size = Integer.parseInt(batch);
+            if (benchmark.startsWith(ClaimBenchmark.class.getName() + ".")) {
+                int size = Integer.parseInt(params.getParam("batchSize"));
+                String method = benchmark.substring(benchmark.lastIndexOf('.') + 1);
                 scores.put(
-                        claimKey(params.getParam("target"), batch, params.getParam("duplicates")),
+                        claimKey(
+                                Target.valueOf(params.getParam("target")), method, size, params.getParam("duplicates")),
                         new Score(score * size, error * size));
-            } else if (params.getBenchmark().endsWith("ConsumeBenchmark.consume")) {
+            } else if (benchmark.equals(ConsumeBenchmark.class.getName() + ".consume")) {
                 // Records per invocation vary by mode, so take the records counter rather than the score.
                 Result<?> records = result.getSecondaryResults().get("records");
                 if (records != null) {
@@ -275,7 +341,7 @@ public final class Summary {
         }
     }
 
-    /** Renders the scores and the ratio table as markdown. */
+    /** Renders the ratio table and every score as markdown. */
     static String report(String profile, Map<String, Score> scores) {
         StringBuilder text = new StringBuilder();
         text.append("# kdedup benchmarks, profile ")
@@ -285,189 +351,76 @@ public final class Summary {
                 .append(", ")
                 .append(Runtime.getRuntime().availableProcessors())
                 .append(" cores\n\n");
-        text.append("| ratio (one run) | value | target | |\n|---|---:|---:|---|\n");
+        text.append("| ratio (one run) | value | against | target | |\n|---|---:|---|---:|---|\n");
         for (Ratio ratio : RATIOS) {
             Score numerator = scores.get(ratio.numerator());
-            Score denominator = scores.get(ratio.denominator());
+            String best = best(ratio.denominators(), scores);
             boolean hasTarget = !Double.isNaN(ratio.target());
-            if (numerator == null && (!hasTarget || denominator == null)) {
-                // An informative ratio whose store was not in this profile: not worth a row.
-                continue;
+            if (numerator == null && !hasTarget) {
+                continue; // an informative ratio whose store was not in this profile: not worth a row
             }
-            String value = numerator == null || denominator == null || denominator.perSecond() <= 0
-                    ? "n/a"
-                    : format(numerator.perSecond() / denominator.perSecond());
-            String target = hasTarget
-                    ? ">= "
-                            + (ratio.target() >= 1
-                                    ? String.format(Locale.ROOT, "%.0f", ratio.target())
-                                    : String.format(Locale.ROOT, "%.2f", ratio.target()))
-                    : "-";
-            String verdict;
-            if (Double.isNaN(ratio.target())) {
-                verdict = "";
-            } else if (value.equals("n/a")) {
-                verdict = "not measured";
-            } else {
-                verdict = numerator.perSecond() / denominator.perSecond() >= ratio.target() ? "met" : "MISSED";
-            }
+            boolean measured = numerator != null && best != null;
+            double value = measured ? numerator.perSecond() / scores.get(best).perSecond() : Double.NaN;
+            String verdict = !hasTarget ? "" : !measured ? "not measured" : value >= ratio.target() ? "met" : "MISSED";
             text.append("| ")
                     .append(ratio.name())
                     .append(" | ")
-                    .append(value)
+                    .append(measured ? format(value) : "n/a")
                     .append(" | ")
-                    .append(target)
+                    .append(best == null ? "-" : description(best))
+                    .append(" | ")
+                    .append(hasTarget ? ">= " + format(ratio.target()) : "-")
                     .append(" | ")
                     .append(verdict)
                     .append(" |\n");
         }
-        text.append("\nClaim ratios compare batch 500 without duplicates.\n\n");
+        text.append("\nA cycle is claim + complete of the keys won, what a consumer pays per record; a peer claims")
+                .append(" one key per call (and confirms it, where it has a confirmation). Duplicates: 0.\n\n");
         text.append("| benchmark | per second | +- (99.9%) |\n|---|---:|---:|\n");
         for (Map.Entry<String, Score> entry : scores.entrySet()) {
+            Score score = entry.getValue();
             text.append("| ")
                     .append(entry.getKey())
                     .append(" | ")
-                    .append(String.format(Locale.ROOT, "%,.0f", entry.getValue().perSecond()))
+                    .append(String.format(Locale.ROOT, "%,.0f", score.perSecond()))
                     .append(" | ")
-                    // JMH gives no error below three measurement iterations.
-                    .append(
-                            Double.isNaN(entry.getValue().error())
-                                    ? "-"
-                                    : String.format(
-                                            Locale.ROOT,
-                                            "%,.0f",
-                                            entry.getValue().error()))
+                    .append(Double.isNaN(score.error()) ? "-" : String.format(Locale.ROOT, "%,.0f", score.error()))
                     .append(" |\n");
         }
         return text.toString();
     }
 
-    private static String format(double value) {
+    /** Returns the key of the fastest measured denominator, or null when none was measured. */
+    private static @Nullable String best(List<String> keys, Map<String, Score> scores) {
+        String best = null;
+        for (String key : keys) {
+            Score score = scores.get(key);
+            if (score != null
+                    && score.perSecond() > 0
+                    && (best == null || score.perSecond() > scores.get(best).perSecond())) {
+                best = key;
+            }
+        }
+        return best;
+    }
+
+    /** Names a denominator by its target or consumer mode, e.g. {@code CamelRedis}. */
+    private static String description(String key) {
+        return key.split(" ")[1];
+    }
+
+    static String format(double value) {
         return value >= 100
                 ? String.format(Locale.ROOT, "%.0f", value)
                 : value >= 10 ? String.format(Locale.ROOT, "%.1f", value) : String.format(Locale.ROOT, "%.2f", value);
     }
 
-    /**
-     * Draws claims per second (log scale) by target, one bar per batch size, without duplicates.
-     *
-     * @return the SVG document
-     */
-    static String chart(String profile, Map<String, Score> scores) {
-        List<String> batches = List.of("1", "100", "500");
-        String[] colours = {"#9ecae1", "#4292c6", "#08519c"};
-        List<String> groups = new ArrayList<>();
-        for (String target : ClaimTarget.NAMES) {
-            for (String batch : batches) {
-                if (scores.containsKey(claimKey(target, batch, "0"))) {
-                    groups.add(target);
-                    break;
-                }
-            }
+    private static void writeJson(Path file, Collection<RunResult> results) {
+        try (PrintStream stream = new PrintStream(Files.newOutputStream(file), true, StandardCharsets.UTF_8)) {
+            ResultFormatFactory.getInstance(ResultFormatType.JSON, stream).writeOut(results);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
         }
-        double max = 10;
-        for (String target : groups) {
-            for (String batch : batches) {
-                Score score = scores.get(claimKey(target, batch, "0"));
-                if (score != null) {
-                    max = Math.max(max, score.perSecond());
-                }
-            }
-        }
-        int decades = Math.max(1, (int) Math.ceil(Math.log10(max)) - 2);
-        double bottom = Math.pow(10, Math.ceil(Math.log10(max)) - decades);
-        int left = 80;
-        int top = 50;
-        int plotHeight = 320;
-        int groupWidth = 3 * 18 + 24;
-        int width = left + Math.max(1, groups.size()) * groupWidth + 90; // room for the last rotated label
-        int height = top + plotHeight + 150;
-        StringBuilder svg = new StringBuilder();
-        svg.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"")
-                .append(width)
-                .append("\" height=\"")
-                .append(height)
-                .append("\" font-family=\"sans-serif\" font-size=\"11\">\n");
-        svg.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
-        svg.append("<text x=\"")
-                .append(left)
-                .append("\" y=\"22\" font-size=\"14\">kdedup: claims per second by target and batch size (")
-                .append(escape(profile))
-                .append(" profile, no duplicates, log scale)</text>\n");
-        for (int d = 0; d <= decades; d++) {
-            double value = bottom * Math.pow(10, d);
-            double y = top + plotHeight - plotHeight * d / (double) decades;
-            svg.append(String.format(
-                    Locale.ROOT,
-                    "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>"
-                            + "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>%n",
-                    left,
-                    y,
-                    width - 10,
-                    y,
-                    left - 6,
-                    y + 4,
-                    String.format(Locale.ROOT, "%,.0f", value)));
-        }
-        for (int g = 0; g < groups.size(); g++) {
-            String target = groups.get(g);
-            int x0 = left + g * groupWidth + 12;
-            for (int b = 0; b < batches.size(); b++) {
-                Score score = scores.get(claimKey(target, batches.get(b), "0"));
-                if (score == null) {
-                    continue;
-                }
-                double fraction = Math.max(0, Math.log10(Math.max(score.perSecond(), 1) / bottom) / decades);
-                double barHeight = plotHeight * Math.min(1, fraction);
-                svg.append(String.format(
-                        Locale.ROOT,
-                        "<rect x=\"%d\" y=\"%.1f\" width=\"16\" height=\"%.1f\" fill=\"%s\">"
-                                + "<title>%s batch %s: %,.0f/s</title></rect>%n",
-                        x0 + b * 18,
-                        top + plotHeight - barHeight,
-                        barHeight,
-                        colours[b],
-                        escape(target),
-                        batches.get(b),
-                        score.perSecond()));
-            }
-            int labelX = x0 + 27;
-            int labelY = top + plotHeight + 10;
-            svg.append(String.format(
-                    Locale.ROOT,
-                    "<text x=\"%d\" y=\"%d\" transform=\"rotate(40 %d %d)\"%s>%s</text>%n",
-                    labelX,
-                    labelY,
-                    labelX,
-                    labelY,
-                    STORES.contains(target) ? " font-weight=\"bold\"" : "",
-                    escape(target)));
-        }
-        int legendY = height - 18;
-        for (int b = 0; b < batches.size(); b++) {
-            int x = left + b * 110;
-            svg.append(String.format(
-                    Locale.ROOT,
-                    "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>"
-                            + "<text x=\"%d\" y=\"%d\">batch %s</text>%n",
-                    x,
-                    legendY - 10,
-                    colours[b],
-                    x + 16,
-                    legendY,
-                    batches.get(b)));
-        }
-        svg.append("<text x=\"")
-                .append(left + 340)
-                .append("\" y=\"")
-                .append(legendY)
-                .append("\">bold: kdedup stores; others: raw backend and naive baselines</text>\n");
-        svg.append("</svg>\n");
-        return svg.toString();
-    }
-
-    private static String escape(String text) {
-        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
 
     private static void write(Path file, String text) {
