@@ -28,6 +28,7 @@ import picocli.CommandLine.Option;
         name = "audit",
         mixinStandardHelpOptions = true,
         sortOptions = false,
+        header = "Lists the event ids found at more than one offset of a topic.",
         description = {
             "Lists every key seen at more than one offset of a topic (or an offset range),",
             "with offsets, timestamps, headers, the gap between copies and the likely cause.",
