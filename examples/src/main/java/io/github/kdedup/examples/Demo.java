@@ -6,6 +6,8 @@ import io.github.kdedup.examples.demo.DemoOptions;
 import io.github.kdedup.examples.demo.DemoReport;
 import io.github.kdedup.examples.demo.DemoRun;
 import io.github.kdedup.examples.demo.MetricsEndpoint;
+import io.github.kdedup.examples.ops.CheckCommand;
+import io.github.kdedup.examples.ops.InspectCommand;
 import io.github.kdedup.examples.samples.SampleCommand;
 import io.github.kdedup.kafka.CompletionMode;
 import io.github.kdedup.kafka.MicrometerDedupMetrics;
@@ -28,7 +30,7 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         version = "kdedup demo 0.1.0",
         sortOptions = false,
-        subcommands = {AuditCommand.class, SampleCommand.class},
+        subcommands = {AuditCommand.class, SampleCommand.class, InspectCommand.class, CheckCommand.class},
         description = {
             "Produces events with republished copies, runs a consumer group that loses a",
             "member mid-batch, and reports what was processed: with --dedup on each event",

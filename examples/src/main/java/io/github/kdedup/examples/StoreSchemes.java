@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import picocli.CommandLine;
 
 /**
  * Checks a store URI's scheme before anything is started, with one message that lists the stores
@@ -48,5 +49,22 @@ public final class StoreSchemes {
                     + "); use one of " + usable.stream().collect(Collectors.joining(", ")));
         }
         return parsed;
+    }
+
+    /**
+     * As {@link #requireKnown(String)}, for a command's option: a bad URI is a usage error of that
+     * command (one line, exit code 2).
+     *
+     * @param uri the store URI, never {@code null}
+     * @param command the command whose option it is
+     * @return the parsed URI
+     * @throws CommandLine.ParameterException when the URI is malformed or no store opens its scheme
+     */
+    public static StoreUri requireKnown(String uri, CommandLine command) {
+        try {
+            return requireKnown(uri);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(command, e.getMessage());
+        }
     }
 }

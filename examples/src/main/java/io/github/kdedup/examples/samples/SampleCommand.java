@@ -153,11 +153,7 @@ public final class SampleCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(
                     cli, "--republish-share must be between 0 and 1, got " + republishShare);
         }
-        try {
-            StoreSchemes.requireKnown(store);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(cli, e.getMessage());
-        }
+        StoreSchemes.requireKnown(store, cli);
         PrintWriter out = cli.getOut();
         out.println("sample " + sample.cliName() + ": " + sample.title);
         if (bootstrapServers != null) {
