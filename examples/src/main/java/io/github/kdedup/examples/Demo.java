@@ -1,13 +1,15 @@
 package io.github.kdedup.examples;
 
 import io.github.kdedup.IdempotencyStoreException;
+import io.github.kdedup.cli.CheckCommand;
+import io.github.kdedup.cli.CliErrors;
+import io.github.kdedup.cli.InspectCommand;
+import io.github.kdedup.cli.StoreSchemes;
 import io.github.kdedup.examples.audit.AuditCommand;
 import io.github.kdedup.examples.demo.DemoOptions;
 import io.github.kdedup.examples.demo.DemoReport;
 import io.github.kdedup.examples.demo.DemoRun;
 import io.github.kdedup.examples.demo.MetricsEndpoint;
-import io.github.kdedup.examples.ops.CheckCommand;
-import io.github.kdedup.examples.ops.InspectCommand;
 import io.github.kdedup.examples.samples.SampleCommand;
 import io.github.kdedup.kafka.CompletionMode;
 import io.github.kdedup.kafka.MicrometerDedupMetrics;
@@ -183,14 +185,7 @@ public final class Demo implements Callable<Integer> {
         CommandLine cli = new CommandLine(new Demo());
         cli.setOut(out);
         cli.setErr(err);
-        cli.setParameterExceptionHandler((e, args1) -> {
-            e.getCommandLine().getErr().println("error: " + message(e) + " (--help lists the options)");
-            return USAGE;
-        });
-        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            commandLine.getErr().println("error: " + message(e));
-            return exitCode(e);
-        });
+        CliErrors.install(cli, Demo::exitCode);
         return cli.execute(args);
     }
 
@@ -255,14 +250,9 @@ public final class Demo implements Callable<Integer> {
         return spec;
     }
 
-    /** Returns the error as one line: scripts and log shippers read one line per error. */
-    static String message(Throwable e) {
-        String message = e.getMessage() == null ? e.toString() : e.getMessage();
-        return message.replaceAll("\\s*\\R\\s*", " ").strip();
-    }
-
     static int exitCode(Throwable e) {
-        if (e instanceof DemoRun.KafkaUnreachableException) {
+        if (e instanceof DemoRun.KafkaUnreachableException
+                || e instanceof org.apache.kafka.common.errors.TimeoutException) {
             return KAFKA_UNREACHABLE;
         }
         if (e instanceof IdempotencyStoreException) {

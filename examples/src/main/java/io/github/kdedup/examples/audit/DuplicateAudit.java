@@ -238,6 +238,9 @@ public final class DuplicateAudit {
                 "kdedup-audit",
                 ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
                 5000,
+                // an unreachable cluster ends the audit in 15 s with Kafka's TimeoutException (exit code 3)
+                ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                15_000,
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
                 ByteArrayDeserializer.class,
                 ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,

@@ -1,6 +1,6 @@
 package io.github.kdedup.examples.samples;
 
-import io.github.kdedup.examples.StoreSchemes;
+import io.github.kdedup.cli.StoreSchemes;
 import io.github.kdedup.examples.broker.EmbeddedKafka;
 import io.github.kdedup.examples.demo.EventProducer;
 import io.github.kdedup.jdbc.JdbcIdempotencyStore;

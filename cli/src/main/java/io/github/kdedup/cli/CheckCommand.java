@@ -1,7 +1,6 @@
-package io.github.kdedup.examples.ops;
+package io.github.kdedup.cli;
 
 import io.github.kdedup.StoreUri;
-import io.github.kdedup.examples.StoreSchemes;
 import java.io.PrintWriter;
 import java.util.Comparator;
 import java.util.List;
@@ -13,7 +12,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code kdedup-demo check --store URI}: a health report of a store as deployed, one line per
+ * {@code kdedup check --store URI}: a health report of a store as deployed, one line per
  * finding, each OK, WARN or FAIL with what to do; the exit code is the worst finding, for scripts.
  * Talks to the backend directly (Jedis, JDBC); opens no kdedup store, so it creates no table and
  * starts no purge. The URI's password is never printed.

@@ -1,4 +1,4 @@
-package io.github.kdedup.examples;
+package io.github.kdedup.cli;
 
 import io.github.kdedup.IdempotencyStores;
 import io.github.kdedup.StoreUri;

@@ -1,4 +1,4 @@
-package io.github.kdedup.examples.ops;
+package io.github.kdedup.cli;
 
 import io.github.kdedup.StoreUri;
 import io.github.kdedup.jdbc.JdbcIdempotencyStore;

@@ -1,9 +1,8 @@
-package io.github.kdedup.examples.ops;
+package io.github.kdedup.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.kdedup.IdempotencyStores;
-import io.github.kdedup.examples.Demo;
 import io.github.kdedup.tck.RedisServerProcess;
 import io.github.kdedup.tck.TestServices;
 import java.io.PrintWriter;
@@ -17,14 +16,14 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
-@DisplayName("kdedup-demo check")
+@DisplayName("kdedup check")
 class CheckCommandTest {
 
     private final StringWriter out = new StringWriter();
     private final StringWriter err = new StringWriter();
 
     private int check(String uri) {
-        int code = Demo.execute(
+        int code = Kdedup.execute(
                 new String[] {"check", "--store", uri}, new PrintWriter(out, true), new PrintWriter(err, true));
         System.out.println(out + "" + err);
         return code;

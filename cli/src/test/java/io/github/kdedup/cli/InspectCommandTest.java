@@ -1,4 +1,4 @@
-package io.github.kdedup.examples.ops;
+package io.github.kdedup.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,7 +7,6 @@ import io.github.kdedup.ClaimResult;
 import io.github.kdedup.IdempotencyStore;
 import io.github.kdedup.IdempotencyStores;
 import io.github.kdedup.Origin;
-import io.github.kdedup.examples.Demo;
 import io.github.kdedup.tck.TestServices;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -23,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-@DisplayName("kdedup-demo inspect")
+@DisplayName("kdedup inspect")
 class InspectCommandTest {
 
     private final String namespace = "inspect-" + UUID.randomUUID();
@@ -85,7 +84,7 @@ class InspectCommandTest {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         try {
-            int code = Demo.execute(
+            int code = Kdedup.execute(
                     new String[] {"inspect", "--store", uri, "--namespace", namespace, "evt-done", "evt-busy"},
                     new PrintWriter(out, true),
                     new PrintWriter(err, true));
@@ -111,14 +110,14 @@ class InspectCommandTest {
     @DisplayName("exits with 4 and one line when the store does not answer, without printing the password")
     void shouldReportAnUnreachableStore() {
         StringWriter err = new StringWriter();
-        int code = Demo.execute(
+        int code = Kdedup.execute(
                 new String[] {
                     "inspect", "--store", "redis://:s3cret-pw@127.0.0.1:1?timeout=PT0.5S", "--namespace", "n", "k"
                 },
                 new PrintWriter(new StringWriter(), true),
                 new PrintWriter(err, true));
 
-        assertThat(code).isEqualTo(Demo.STORE_UNAVAILABLE);
+        assertThat(code).isEqualTo(Kdedup.STORE_UNAVAILABLE);
         assertThat(err.toString().strip()).startsWith("error: ").doesNotContain("\n", "s3cret-pw");
     }
 }

@@ -1,4 +1,4 @@
-package io.github.kdedup.examples.ops;
+package io.github.kdedup.cli;
 
 import io.github.kdedup.ClaimState;
 import io.github.kdedup.IdempotencyKeys;
@@ -6,7 +6,6 @@ import io.github.kdedup.IdempotencyStore;
 import io.github.kdedup.IdempotencyStores;
 import io.github.kdedup.StoreUri;
 import io.github.kdedup.StoredRecord;
-import io.github.kdedup.examples.StoreSchemes;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,7 +20,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code kdedup-demo inspect --store URI --namespace NS KEY...}: the live record of each key, or
+ * {@code kdedup inspect --store URI --namespace NS KEY...}: the live record of each key, or
  * "no record", through the public store SPI ({@link IdempotencyStore#find}). Answers "why was event
  * X dropped?" with the origin of the copy that holds the key. Reads only.
  */
