@@ -99,4 +99,12 @@ class DemoCommandLineTest {
         assertThat(run("--bootstrap-servers", "127.0.0.1:1", "--events", "10")).isEqualTo(Demo.KAFKA_UNREACHABLE);
         assertThat(err.toString()).contains("cannot reach Kafka at 127.0.0.1:1").contains("--bootstrap-servers");
     }
+
+    @Test
+    @DisplayName("rejects a metrics port outside 0 to 65535 before starting anything")
+    void shouldRejectABadMetricsPort() {
+        assertThat(run("--metrics-port", "70000")).isEqualTo(Demo.USAGE);
+        assertThat(err.toString().strip())
+                .isEqualTo("error: --metrics-port must be 0 to 65535, got 70000 (--help lists the options)");
+    }
 }

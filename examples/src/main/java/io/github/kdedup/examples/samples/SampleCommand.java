@@ -75,6 +75,9 @@ public final class SampleCommand implements Callable<Integer> {
     }
 
     private static final Duration DEADLINE = Duration.ofSeconds(120);
+    /** How long an unreachable cluster is waited for before the command ends with exit code 3. */
+    private static final Duration REACH_TIMEOUT = Duration.ofSeconds(15);
+
     private static final Duration QUIET_AFTER_LAST = Duration.ofMillis(1500);
 
     @Parameters(
@@ -170,7 +173,13 @@ public final class SampleCommand implements Callable<Integer> {
         String topic = "sample-" + sample.cliName() + "-" + runId;
         String output = topic + "-out";
         String group = "kdedup-sample-" + runId;
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+        try (Admin admin = Admin.create(Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                (int) REACH_TIMEOUT.toMillis(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                5000))) {
             createTopics(admin, embedded, sample == Sample.RELAY ? List.of(topic, output) : List.of(topic));
             try {
                 EventProducer.Produced produced =
@@ -293,13 +302,26 @@ public final class SampleCommand implements Callable<Integer> {
         };
     }
 
-    private static void createTopics(Admin admin, boolean embedded, List<String> names)
-            throws InterruptedException, ExecutionException {
-        admin.createTopics(names.stream()
-                        .map(n -> new NewTopic(n, Optional.of(2), embedded ? Optional.of((short) 1) : Optional.empty()))
-                        .toList())
-                .all()
-                .get();
+    private static void createTopics(Admin admin, boolean embedded, List<String> names) throws InterruptedException {
+        try {
+            admin.createTopics(names.stream()
+                            .map(n -> new NewTopic(
+                                    n, Optional.of(2), embedded ? Optional.of((short) 1) : Optional.empty()))
+                            .toList())
+                    .all()
+                    .get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException timeout) {
+                // Kafka's own TimeoutException: the command line maps it to exit code 3.
+                throw new org.apache.kafka.common.errors.TimeoutException(
+                        "cannot reach Kafka within " + REACH_TIMEOUT.toSeconds()
+                                + " s; start a broker, fix --bootstrap-servers, or leave it out to run Kafka in this"
+                                + " JVM",
+                        timeout);
+            }
+            throw new IllegalStateException(
+                    "cannot create topics " + names + ": " + e.getCause().getMessage(), e);
+        }
     }
 
     private void cleanUp(Admin admin, PrintWriter out, List<String> topics, String group) {

@@ -12,7 +12,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.ConsumerGroupListing;
+import org.apache.kafka.clients.admin.GroupListing;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -175,8 +175,8 @@ class DemoRunTest {
     }
 
     private static Set<String> groups(Admin admin) throws Exception {
-        return admin.listConsumerGroups().all().get().stream()
-                .map(ConsumerGroupListing::groupId)
+        return admin.listGroups().all().get().stream()
+                .map(GroupListing::groupId)
                 .collect(Collectors.toSet());
     }
 }

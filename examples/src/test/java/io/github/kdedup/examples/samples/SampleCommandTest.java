@@ -97,4 +97,18 @@ class SampleCommandTest {
                 .contains("expected interceptor, processor, relay or postgres-ledger, got 'spring'")
                 .doesNotContain("Usage:");
     }
+
+    @org.junit.jupiter.api.Test
+    @DisplayName("exits with 3 and one line when Kafka does not answer")
+    void shouldReportAnUnreachableBroker() {
+        StringWriter err = new StringWriter();
+        int code = Demo.execute(
+                new String[] {"sample", "processor", "--bootstrap-servers", "127.0.0.1:1"},
+                new PrintWriter(new StringWriter(), true),
+                new PrintWriter(err, true));
+        assertThat(code).isEqualTo(Demo.KAFKA_UNREACHABLE);
+        assertThat(err.toString().strip())
+                .startsWith("error: cannot reach Kafka within 15 s")
+                .doesNotContain("\n");
+    }
 }
