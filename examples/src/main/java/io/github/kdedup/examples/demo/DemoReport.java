@@ -144,7 +144,7 @@ public record DemoReport(
             }
         }
         row(out, "events lost", eventsLost, eventsLost == 0 ? "OK" : "FAILED: events never processed");
-        row(out, "events processed twice", processedTwice, twiceNote());
+        row(out, "processed more than once", processedTwice, twiceNote());
         double seconds = Math.max(consumeTime.toMillis(), 1) / 1000.0;
         out.printf(
                 "  %-26s %10.0f   records/s (%d records in %.1f s, %d consumers)%n",
