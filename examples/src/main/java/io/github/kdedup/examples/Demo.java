@@ -1,10 +1,18 @@
 package io.github.kdedup.examples;
 
 import io.github.kdedup.IdempotencyStoreException;
+import io.github.kdedup.cli.CheckCommand;
+import io.github.kdedup.cli.CliErrors;
+import io.github.kdedup.cli.InspectCommand;
+import io.github.kdedup.cli.StoreSchemes;
 import io.github.kdedup.examples.audit.AuditCommand;
 import io.github.kdedup.examples.demo.DemoOptions;
 import io.github.kdedup.examples.demo.DemoReport;
 import io.github.kdedup.examples.demo.DemoRun;
+import io.github.kdedup.examples.demo.MetricsEndpoint;
+import io.github.kdedup.examples.samples.SampleCommand;
+import io.github.kdedup.kafka.CompletionMode;
+import io.github.kdedup.kafka.MicrometerDedupMetrics;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
@@ -24,7 +32,7 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         version = "kdedup demo 0.1.0",
         sortOptions = false,
-        subcommands = {AuditCommand.class},
+        subcommands = {AuditCommand.class, SampleCommand.class, InspectCommand.class, CheckCommand.class},
         description = {
             "Produces events with republished copies, runs a consumer group that loses a",
             "member mid-batch, and reports what was processed: with --dedup on each event",
@@ -60,8 +68,16 @@ public final class Demo implements Callable<Integer> {
             names = "--store",
             defaultValue = "memory:",
             paramLabel = "URI",
-            description = "Idempotency store: memory:, redis://host:6379, jdbc:postgresql://host/db, "
-                    + "jdbc:mariadb://host/db (the store module must be on the class path). Default: ${DEFAULT-VALUE}")
+            description = {
+                "Idempotency store, one of:",
+                "  memory:",
+                "  redis://HOST:6379",
+                "  rediss://HOST:6379 (TLS)",
+                "  redis-cluster://HOST1:PORT,HOST2:PORT",
+                "  jdbc:postgresql://HOST:5432/DB?user=U",
+                "  jdbc:mariadb://HOST:3306/DB?user=U",
+                "Default: ${DEFAULT-VALUE}"
+            })
     String store = "memory:";
 
     @Option(
@@ -80,7 +96,7 @@ public final class Demo implements Callable<Integer> {
     @Option(
             names = "--partitions",
             defaultValue = "6",
-            description = "Partitions of the topic. Default: ${DEFAULT-VALUE}")
+            description = "Partitions of the topic, at least --consumers. Default: ${DEFAULT-VALUE}")
     int partitions = 6;
 
     @Option(
@@ -114,6 +130,37 @@ public final class Demo implements Callable<Integer> {
             description = "Use kdedup's record processor (on) or a plain consumer (off). Default: ${DEFAULT-VALUE}")
     boolean dedup = true;
 
+    @Option(
+            names = "--completion",
+            defaultValue = "per-record",
+            paramLabel = "per-record|per-batch",
+            converter = CompletionConverter.class,
+            description =
+                    "When the record processor completes its claims: each after its handler (one store call per record), or the whole poll at once (one call per poll; a crash may repeat the handled part of that poll). Default: ${DEFAULT-VALUE}")
+    CompletionMode completion = CompletionMode.PER_RECORD;
+
+    @Option(
+            names = "--keep",
+            description =
+                    "With --bootstrap-servers: keep the topic orders-<id> and the group kdedup-demo-<id> (default: delete both at the end).")
+    boolean keep;
+
+    @Option(
+            names = "--metrics-port",
+            paramLabel = "PORT",
+            description =
+                    "Serve kdedup's meters in Prometheus format at http://127.0.0.1:PORT/metrics while the demo runs.")
+    @Nullable
+    Integer metricsPort;
+
+    @Option(
+            names = "--metrics-hold",
+            paramLabel = "SECONDS",
+            defaultValue = "0",
+            description =
+                    "With --metrics-port: keep serving this long after the report, for a Prometheus to scrape. Default: ${DEFAULT-VALUE}")
+    int metricsHoldSeconds;
+
     @CommandLine.Spec
     CommandLine.Model.@Nullable CommandSpec spec;
 
@@ -138,10 +185,7 @@ public final class Demo implements Callable<Integer> {
         CommandLine cli = new CommandLine(new Demo());
         cli.setOut(out);
         cli.setErr(err);
-        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            commandLine.getErr().println("error: " + message(e));
-            return exitCode(e);
-        });
+        CliErrors.install(cli, Demo::exitCode);
         return cli.execute(args);
     }
 
@@ -150,12 +194,50 @@ public final class Demo implements Callable<Integer> {
         DemoOptions options;
         try {
             options = new DemoOptions(
-                    bootstrapServers, store, events, partitions, consumers, republishShare, crash, dedup);
+                    bootstrapServers,
+                    store,
+                    events,
+                    partitions,
+                    consumers,
+                    republishShare,
+                    crash,
+                    dedup,
+                    completion,
+                    keep);
+            if (metricsHoldSeconds < 0 || metricsHoldSeconds > 86_400) {
+                throw new IllegalArgumentException(
+                        "--metrics-hold must be 0 to 86400 seconds, got " + metricsHoldSeconds);
+            }
+            if (dedup) {
+                StoreSchemes.requireKnown(store);
+            }
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec().commandLine(), e.getMessage());
         }
         PrintWriter out = spec().commandLine().getOut();
-        DemoReport report = new DemoRun(options, out).run();
+        if (metricsPort == null) {
+            return report(new DemoRun(options, out), out);
+        }
+        MetricsEndpoint started;
+        try {
+            started = MetricsEndpoint.start(metricsPort);
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            throw new CommandLine.ParameterException(spec().commandLine(), e.getMessage());
+        }
+        try (MetricsEndpoint endpoint = started) {
+            out.println("metrics (Prometheus format): " + endpoint.url());
+            int code = report(new DemoRun(options, out, MicrometerDedupMetrics.of(endpoint.registry())), out);
+            if (metricsHoldSeconds > 0) {
+                out.println("serving " + endpoint.url() + " for " + metricsHoldSeconds + " s more ...");
+                out.flush();
+                Thread.sleep(metricsHoldSeconds * 1000L);
+            }
+            return code;
+        }
+    }
+
+    private static int report(DemoRun run, PrintWriter out) throws InterruptedException {
+        DemoReport report = run.run();
         report.print(out);
         out.flush();
         return report.passed() ? OK : CHECK_FAILED;
@@ -168,12 +250,9 @@ public final class Demo implements Callable<Integer> {
         return spec;
     }
 
-    static String message(Throwable e) {
-        return e.getMessage() == null ? e.toString() : e.getMessage();
-    }
-
     static int exitCode(Throwable e) {
-        if (e instanceof DemoRun.KafkaUnreachableException) {
+        if (e instanceof DemoRun.KafkaUnreachableException
+                || e instanceof org.apache.kafka.common.errors.TimeoutException) {
             return KAFKA_UNREACHABLE;
         }
         if (e instanceof IdempotencyStoreException) {
@@ -183,6 +262,20 @@ public final class Demo implements Callable<Integer> {
             return USAGE;
         }
         return INTERNAL;
+    }
+
+    /** Reads {@code per-record} or {@code per-batch}. */
+    static final class CompletionConverter implements CommandLine.ITypeConverter<CompletionMode> {
+        @Override
+        public CompletionMode convert(String value) {
+            return switch (value.toLowerCase(java.util.Locale.ROOT).replace('_', '-')) {
+                case "per-record" -> CompletionMode.PER_RECORD;
+                case "per-batch" -> CompletionMode.PER_BATCH;
+                default ->
+                    throw new CommandLine.TypeConversionException(
+                            "expected per-record or per-batch, got '" + value + "'");
+            };
+        }
     }
 
     /** Reads {@code on} or {@code off}. */

@@ -30,8 +30,51 @@ class DemoCommandLineTest {
         assertThat(run("--store", "mongodb://localhost")).isEqualTo(Demo.USAGE);
         assertThat(err.toString())
                 .contains("no store opens 'mongodb:'")
-                .contains("schemes available now: [")
-                .contains("memory", "redis", "jdbc:postgresql");
+                .contains("use one of memory:, redis://HOST:6379")
+                .contains("jdbc:postgresql://", "jdbc:mariadb://")
+                .doesNotContain("jdbc:mysql");
+        assertThat(err.toString().split("use one of", -1))
+                .as("the schemes are listed once")
+                .hasSize(2);
+        assertThat(err.toString().strip()).as("one line").doesNotContain("\n");
+    }
+
+    @Test
+    @DisplayName("never prints the password of a store URI it rejects")
+    void shouldHideThePasswordOfARejectedUri() {
+        assertThat(run("--store", "mongodb://app:s3cret@db:27017/x")).isEqualTo(Demo.USAGE);
+        assertThat(err.toString()).doesNotContain("s3cret").contains("mongodb://app:****@db:27017/x");
+    }
+
+    @Test
+    @DisplayName("refuses more consumers than partitions, saying which to raise")
+    void shouldRefuseMoreConsumersThanPartitions() {
+        assertThat(run("--partitions", "1")).isEqualTo(Demo.USAGE);
+        assertThat(err.toString())
+                .startsWith("error: --consumers (3) must not exceed --partitions (1)")
+                .contains("raise --partitions to 3");
+        assertThat(err.toString().strip()).as("one line, no usage dump").doesNotContain("\n");
+    }
+
+    @Test
+    @DisplayName("lists every command on one uncut line, and wraps no store URI")
+    void shouldListCommandsUncut() {
+        assertThat(run("--help")).isZero();
+        String help = out.toString();
+        assertThat(help)
+                .containsPattern("(?m)^  audit +Lists the event ids found at more than one offset of a topic\\.$");
+        assertThat(help)
+                .contains("  jdbc:postgresql://HOST:5432/DB?user=U\n", "  redis-cluster://HOST1:PORT,HOST2:PORT\n");
+        assertThat(help).doesNotContain("jdbc:\n");
+    }
+
+    @Test
+    @DisplayName("reads the processor's completion mode, and rejects another value")
+    void shouldReadTheCompletionMode() {
+        assertThat(run("--help")).isZero();
+        assertThat(out.toString()).contains("--completion=per-record|per-batch");
+        assertThat(run("--completion", "sometimes")).isEqualTo(Demo.USAGE);
+        assertThat(err.toString()).contains("expected per-record or per-batch, got 'sometimes'");
     }
 
     @Test
@@ -55,5 +98,13 @@ class DemoCommandLineTest {
     void shouldReportAnUnreachableBroker() {
         assertThat(run("--bootstrap-servers", "127.0.0.1:1", "--events", "10")).isEqualTo(Demo.KAFKA_UNREACHABLE);
         assertThat(err.toString()).contains("cannot reach Kafka at 127.0.0.1:1").contains("--bootstrap-servers");
+    }
+
+    @Test
+    @DisplayName("rejects a metrics port outside 0 to 65535 before starting anything")
+    void shouldRejectABadMetricsPort() {
+        assertThat(run("--metrics-port", "70000")).isEqualTo(Demo.USAGE);
+        assertThat(err.toString().strip())
+                .isEqualTo("error: --metrics-port must be 0 to 65535, got 70000 (--help lists the options)");
     }
 }

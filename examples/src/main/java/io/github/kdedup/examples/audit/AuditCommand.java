@@ -2,8 +2,11 @@ package io.github.kdedup.examples.audit;
 
 import io.github.kdedup.examples.broker.EmbeddedKafka;
 import io.github.kdedup.examples.demo.EventProducer;
+import io.github.kdedup.kafka.KeyExtractor;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,6 +31,7 @@ import picocli.CommandLine.Option;
         name = "audit",
         mixinStandardHelpOptions = true,
         sortOptions = false,
+        header = "Lists the event ids found at more than one offset of a topic.",
         description = {
             "Lists every key seen at more than one offset of a topic (or an offset range),",
             "with offsets, timestamps, headers, the gap between copies and the likely cause.",
@@ -35,6 +39,10 @@ import picocli.CommandLine.Option;
             ""
         })
 public final class AuditCommand implements Callable<Integer> {
+
+    /** Fixed width, so that a timestamp with zero milliseconds does not shift the columns. */
+    private static final DateTimeFormatter TIMESTAMP =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
     @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT", description = "The cluster to audit.")
     @Nullable
@@ -57,8 +65,9 @@ public final class AuditCommand implements Callable<Integer> {
     @Option(
             names = "--key",
             defaultValue = "header:event-id",
-            paramLabel = "header:NAME|record-key",
-            description = "Where the event identity is. Default: ${DEFAULT-VALUE}")
+            paramLabel = "SPEC",
+            description = "Where the event identity is, as kdedup.key: header:NAME, record-key, json:/pointer or"
+                    + " topic-partition-offset. Default: ${DEFAULT-VALUE}")
     String key = "header:event-id";
 
     @Option(names = "--max-keys", defaultValue = "5", description = "Keys to show in detail. Default: ${DEFAULT-VALUE}")
@@ -70,53 +79,100 @@ public final class AuditCommand implements Callable<Integer> {
             description = "Without --bootstrap-servers: events in the demo topic. Default: ${DEFAULT-VALUE}")
     int seedEvents = 2000;
 
+    @Option(
+            names = "--format",
+            defaultValue = "text",
+            paramLabel = "text|json",
+            description = "text for people, json for scripts (one JSON document on standard output). Default:"
+                    + " ${DEFAULT-VALUE}")
+    String format = "text";
+
+    @Option(
+            names = "--progress",
+            negatable = true,
+            description = "Show progress and an ETA on standard error. Default: on a terminal, or from "
+                    + AuditProgress.LARGE + " records on.")
+    @Nullable
+    Boolean progress;
+
     @CommandLine.Spec
     CommandLine.Model.@Nullable CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
         CommandLine cli = spec == null ? new CommandLine(this) : spec.commandLine();
-        String keyHeader = parseKey(cli);
+        KeyExtractor extractor = parseKey(cli);
         if (maxKeys < 0 || seedEvents < 1 || fromOffset < 0 || toOffset != null && toOffset < fromOffset) {
             throw new CommandLine.ParameterException(
                     cli, "--max-keys >= 0, --seed-events >= 1, 0 <= --from-offset <= --to-offset");
         }
+        boolean json =
+                switch (format) {
+                    case "text" -> false;
+                    case "json" -> true;
+                    default ->
+                        throw new CommandLine.ParameterException(
+                                cli, "--format must be text or json, got '" + format + "'");
+                };
         PrintWriter out = cli.getOut();
+        DuplicateAudit.Result result;
         if (bootstrapServers == null) {
             try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
                 String demoTopic = "orders";
                 createTopic(kafka.bootstrapServers(), demoTopic);
                 EventProducer.Produced produced =
                         new EventProducer(kafka.bootstrapServers(), demoTopic, 7).produce("evt", seedEvents, 0.1);
-                out.printf(
-                        "(no --bootstrap-servers: seeded topic '%s' in an in-process Kafka with %d events and %d"
-                                + " republished copies)%n%n",
-                        demoTopic, produced.events(), produced.copies());
-                print(audit(kafka.bootstrapServers(), demoTopic, keyHeader), out, maxKeys);
+                if (!json) {
+                    out.printf(
+                            "(no --bootstrap-servers: seeded topic '%s' in an in-process Kafka with %d events and %d"
+                                    + " republished copies)%n%n",
+                            demoTopic, produced.events(), produced.copies());
+                }
+                result = audit(kafka.bootstrapServers(), demoTopic, extractor, cli.getErr());
             }
         } else {
             if (topic == null) {
                 throw new CommandLine.ParameterException(cli, "--topic is required with --bootstrap-servers");
             }
-            print(audit(bootstrapServers, topic, keyHeader), out, maxKeys);
+            result = audit(bootstrapServers, topic, extractor, cli.getErr());
+        }
+        if (json) {
+            AuditJson.write(result, out, maxKeys);
+        } else {
+            print(result, out, maxKeys);
         }
         out.flush();
         return 0;
     }
 
-    private DuplicateAudit.Result audit(String bootstrap, String auditedTopic, @Nullable String keyHeader) {
-        return DuplicateAudit.audit(bootstrap, auditedTopic, Set.copyOf(partitions), fromOffset, toOffset, keyHeader);
+    private DuplicateAudit.Result audit(
+            String bootstrap, String auditedTopic, KeyExtractor extractor, PrintWriter err) {
+        AuditProgress shown = new AuditProgress(err, progress, System.console() != null);
+        try {
+            return DuplicateAudit.audit(
+                    bootstrap,
+                    auditedTopic,
+                    Set.copyOf(partitions),
+                    fromOffset,
+                    toOffset,
+                    extractor,
+                    keySource(),
+                    shown);
+        } finally {
+            shown.finish();
+        }
     }
 
-    private @Nullable String parseKey(CommandLine cli) {
-        if (key.equals("record-key")) {
-            return null;
+    private String keySource() {
+        return key.startsWith("header:") ? "header " + key.substring("header:".length()) : key;
+    }
+
+    private KeyExtractor parseKey(CommandLine cli) {
+        try {
+            return KeyExtractor.parse(key);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new CommandLine.ParameterException(cli, "--key: " + e.getMessage());
         }
-        if (key.startsWith("header:") && key.length() > "header:".length()) {
-            return key.substring("header:".length());
-        }
-        throw new CommandLine.ParameterException(
-                cli, "--key must be header:NAME (such as header:event-id) or record-key, got '" + key + "'");
     }
 
     private static void createTopic(String bootstrap, String name) throws InterruptedException, ExecutionException {
@@ -148,6 +204,14 @@ public final class AuditCommand implements Callable<Integer> {
         }
         out.println("  extra copies by likely cause:");
         result.byCause().forEach((cause, n) -> out.printf("    %-42s %6d   %s%n", cause.label(), n, advice(cause)));
+        List<DuplicateAudit.DuplicateKey> detailed = result.duplicates()
+                .subList(0, Math.min(maxKeys, result.duplicates().size()));
+        // One width for the whole listing, so that long topic names keep the columns aligned.
+        int whereWidth = detailed.stream()
+                .flatMap(d -> d.copies().stream())
+                .mapToInt(c -> c.where(result.topic()).length())
+                .max()
+                .orElse(20);
         int shown = 0;
         for (DuplicateAudit.DuplicateKey d : result.duplicates()) {
             if (shown++ >= maxKeys) {
@@ -167,9 +231,9 @@ public final class AuditCommand implements Callable<Integer> {
                                         .toMillis() + " ms, "
                                 + d.cause(i).label();
                 out.printf(
-                        "    %-20s %s %-14s %s  headers %s%n",
+                        "    %-" + whereWidth + "s  %s  %-14s %s  headers %s%n",
                         c.where(result.topic()),
-                        c.timestamp(),
+                        TIMESTAMP.format(c.timestamp()),
                         c.timestampType(),
                         gap,
                         c.headers().keySet());

@@ -1,5 +1,7 @@
 package io.github.kdedup.examples.audit;
 
+import io.github.kdedup.kafka.KeyExtractor;
+import io.github.kdedup.kafka.UnreadableKeyException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -119,7 +121,7 @@ public final class DuplicateAudit {
      * @param topic the topic
      * @param keySource where keys came from, as given
      * @param recordsRead records read
-     * @param recordsWithoutKey records that had no key, left out
+     * @param recordsWithoutKey records that had no key (or an unreadable one), left out
      * @param distinctKeys distinct keys read
      * @param duplicates the keys seen more than once, in the order their second copy was read
      */
@@ -151,6 +153,23 @@ public final class DuplicateAudit {
         }
     }
 
+    /** Hears how far a long audit got. Called on the auditing thread; must not throw. */
+    @FunctionalInterface
+    public interface Progress {
+
+        /** Hears nothing. */
+        Progress NONE = (read, total) -> {};
+
+        /**
+         * Called after each poll, and once at the end with {@code read == total}.
+         *
+         * @param read records read so far
+         * @param total records in the range when the audit started (an upper bound on compacted
+         *     topics, whose offsets have gaps)
+         */
+        void update(long read, long total);
+    }
+
     private DuplicateAudit() {}
 
     /**
@@ -173,6 +192,43 @@ public final class DuplicateAudit {
             long fromOffset,
             @Nullable Long toOffset,
             @Nullable String keyHeader) {
+        return audit(
+                bootstrapServers,
+                topic,
+                partitions,
+                fromOffset,
+                toOffset,
+                keyHeader == null ? KeyExtractor.recordKey() : KeyExtractor.header(keyHeader),
+                keyHeader == null ? "record key" : "header " + keyHeader,
+                Progress.NONE);
+    }
+
+    /**
+     * Reads the topic from {@code fromOffset} (or the log start) to its end as of now (or {@code
+     * toOffset}, exclusive) and groups the records by the key that {@code key} extracts, the same
+     * extractors as {@code kdedup.key}.
+     *
+     * @param bootstrapServers the brokers
+     * @param topic the topic
+     * @param partitions the partitions to read, empty for all
+     * @param fromOffset the first offset to read in each partition
+     * @param toOffset the offset to stop before in each partition, or {@code null} for the end
+     * @param key where the key is; a record whose key is missing or unreadable is counted as
+     *     without a key
+     * @param keySource how to name {@code key} in the result, such as {@code json:/orderId}
+     * @param progress hears how far the audit got
+     * @return what was found
+     * @throws IllegalArgumentException when the topic or a partition does not exist
+     */
+    public static Result audit(
+            String bootstrapServers,
+            String topic,
+            Set<Integer> partitions,
+            long fromOffset,
+            @Nullable Long toOffset,
+            KeyExtractor key,
+            String keySource,
+            Progress progress) {
         Map<String, Object> config = Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
                 bootstrapServers,
@@ -182,6 +238,9 @@ public final class DuplicateAudit {
                 "kdedup-audit",
                 ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
                 5000,
+                // an unreachable cluster ends the audit in 15 s with Kafka's TimeoutException (exit code 3)
+                ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                15_000,
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
                 ByteArrayDeserializer.class,
                 ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
@@ -201,6 +260,10 @@ public final class DuplicateAudit {
                 }
             }
             consumer.pause(difference(assigned, stop.keySet()));
+            long total = 0;
+            for (Map.Entry<TopicPartition, Long> e : stop.entrySet()) {
+                total += e.getValue() - consumer.position(e.getKey());
+            }
 
             Map<String, List<Copy>> byKey = new LinkedHashMap<>();
             List<String> duplicatedKeys = new ArrayList<>();
@@ -214,17 +277,18 @@ public final class DuplicateAudit {
                         continue;
                     }
                     read++;
-                    String key = keyOf(r, keyHeader);
-                    if (key == null) {
+                    String k = keyOf(r, key);
+                    if (k == null) {
                         keyless++;
                     } else {
-                        List<Copy> copies = byKey.computeIfAbsent(key, k -> new ArrayList<>(1));
+                        List<Copy> copies = byKey.computeIfAbsent(k, x -> new ArrayList<>(1));
                         copies.add(copyOf(r));
                         if (copies.size() == 2) {
-                            duplicatedKeys.add(key);
+                            duplicatedKeys.add(k);
                         }
                     }
                 }
+                progress.update(Math.min(read, total), total);
                 for (TopicPartition tp : List.copyOf(stop.keySet())) {
                     if (consumer.position(tp) >= stop.get(tp)) {
                         stop.remove(tp);
@@ -232,17 +296,12 @@ public final class DuplicateAudit {
                     }
                 }
             }
+            progress.update(total, total);
             List<DuplicateKey> duplicates = new ArrayList<>(duplicatedKeys.size());
-            for (String key : duplicatedKeys) {
-                duplicates.add(new DuplicateKey(key, List.copyOf(byKey.get(key))));
+            for (String duplicated : duplicatedKeys) {
+                duplicates.add(new DuplicateKey(duplicated, List.copyOf(byKey.get(duplicated))));
             }
-            return new Result(
-                    topic,
-                    keyHeader == null ? "record key" : "header " + keyHeader,
-                    read,
-                    keyless,
-                    byKey.size(),
-                    duplicates);
+            return new Result(topic, keySource, read, keyless, byKey.size(), duplicates);
         }
     }
 
@@ -274,12 +333,13 @@ public final class DuplicateAudit {
         return all.stream().filter(tp -> !keep.contains(tp)).toList();
     }
 
-    private static @Nullable String keyOf(ConsumerRecord<byte[], byte[]> r, @Nullable String keyHeader) {
-        if (keyHeader == null) {
-            return r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
+    private static @Nullable String keyOf(ConsumerRecord<byte[], byte[]> r, KeyExtractor key) {
+        try {
+            return key.extract(r);
+        } catch (UnreadableKeyException e) {
+            // The audit reports what it can read; such a record is what kdedup.on-missing-key decides on.
+            return null;
         }
-        Header h = r.headers().lastHeader(keyHeader);
-        return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
     }
 
     private static Copy copyOf(ConsumerRecord<byte[], byte[]> r) {

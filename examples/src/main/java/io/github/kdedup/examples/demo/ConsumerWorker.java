@@ -101,6 +101,7 @@ final class ConsumerWorker implements Runnable {
                     // Die the way a killed process does: no commit, no release; closing leaves the group
                     // at once, so the others get its partitions and read its uncommitted records again.
                     assigned = 0;
+                    stats.crashed(handledInBatch, batchSize);
                     consumer.close();
                     return;
                 }

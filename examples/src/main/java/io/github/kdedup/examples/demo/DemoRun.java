@@ -4,6 +4,7 @@ import io.github.kdedup.DuplicateCause;
 import io.github.kdedup.IdempotencyStore;
 import io.github.kdedup.IdempotencyStores;
 import io.github.kdedup.examples.broker.EmbeddedKafka;
+import io.github.kdedup.kafka.DedupMetrics;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,14 +47,28 @@ public final class DemoRun {
 
     private final DemoOptions options;
     private final PrintWriter out;
+    private final DedupMetrics metrics;
 
     /**
+     * A run whose meters go nowhere.
+     *
      * @param options what to run
      * @param out where progress goes
      */
     public DemoRun(DemoOptions options, PrintWriter out) {
+        this(options, out, DedupMetrics.NOOP);
+    }
+
+    /**
+     * @param options what to run
+     * @param out where progress goes
+     * @param metrics where the record processors' meters go, such as a {@link MetricsEndpoint}'s
+     *     registry wrapped by {@code MicrometerDedupMetrics.of}
+     */
+    public DemoRun(DemoOptions options, PrintWriter out, DedupMetrics metrics) {
         this.options = options;
         this.out = out;
+        this.metrics = metrics;
     }
 
     /**
@@ -108,72 +123,123 @@ public final class DemoRun {
                 out.println("store: " + store.description());
             }
             createTopic(admin, topic, embedded);
-
-            Ledger ledger = new Ledger();
-            DemoStats stats = new DemoStats();
-            AtomicBoolean started = new AtomicBoolean();
-            List<ConsumerWorker> workers = new ArrayList<>();
-            List<Thread> threads = new ArrayList<>();
-            for (int i = 1; i <= options.consumers(); i++) {
-                String name = "consumer-" + i;
-                DedupStep step = store == null ? new NoDedupStep() : new KdedupStep(store, group, stats);
-                ConsumerWorker worker = new ConsumerWorker(
-                        bootstrap, group, name, topic, step, ledger, stats, started, options.crash() && i == 2);
-                workers.add(worker);
-                Thread thread = new Thread(worker, "kdedup-demo-" + name);
-                thread.setDaemon(true);
-                threads.add(thread);
-                thread.start();
+            try {
+                return consume(admin, bootstrap, topic, group, store);
+            } finally {
+                if (!embedded) {
+                    cleanUp(admin, topic, group);
+                }
             }
-            awaitGroup(workers);
-            out.printf("consumer group %s: %d members on %d partitions%n", group, workers.size(), options.partitions());
-
-            long t0 = System.nanoTime();
-            EventProducer.Produced produced =
-                    new EventProducer(bootstrap, topic, 42).produce("evt", options.events(), options.republishShare());
-            out.printf(
-                    "produced %d events + %d republished copies = %d records in %.1f s%n",
-                    produced.events(), produced.copies(), produced.records(), (System.nanoTime() - t0) / 1e9);
-
-            long c0 = System.nanoTime();
-            started.set(true);
-            boolean complete = awaitEnd(admin, topic, group, workers, stats, ledger);
-            Duration consumeTime = Duration.ofNanos(System.nanoTime() - c0);
-            workers.forEach(ConsumerWorker::stop);
-            for (Thread thread : threads) {
-                thread.join(TimeUnit.SECONDS.toMillis(30));
-            }
-
-            List<String> ids = IntStream.range(0, produced.events())
-                    .mapToObj(i -> "evt-" + i)
-                    .toList();
-            Map<DuplicateCause, Long> counts = new EnumMap<>(DuplicateCause.class);
-            Map<DuplicateCause, List<String>> examples = new EnumMap<>(DuplicateCause.class);
-            for (DuplicateCause cause : DuplicateCause.values()) {
-                counts.put(cause, stats.duplicates(cause));
-                examples.put(cause, stats.examples(cause));
-            }
-            String crash = workers.stream()
-                    .map(ConsumerWorker::crashReport)
-                    .filter(r -> r != null)
-                    .findFirst()
-                    .orElse(null);
-            return new DemoReport(
-                    options,
-                    store == null ? null : store.description(),
-                    produced.events(),
-                    produced.records(),
-                    stats.delivered(),
-                    ledger.distinctEvents(),
-                    ledger.bookings(),
-                    counts,
-                    examples,
-                    ledger.missing(ids),
-                    ledger.bookedTwice(),
-                    crash,
-                    consumeTime,
-                    complete);
         }
+    }
+
+    private DemoReport consume(
+            Admin admin, String bootstrap, String topic, String group, @Nullable IdempotencyStore store)
+            throws InterruptedException {
+        Ledger ledger = new Ledger();
+        DemoStats stats = new DemoStats();
+        AtomicBoolean started = new AtomicBoolean();
+        List<ConsumerWorker> workers = new ArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 1; i <= options.consumers(); i++) {
+            String name = "consumer-" + i;
+            DedupStep step = store == null
+                    ? new NoDedupStep()
+                    : new KdedupStep(store, group, options.completion(), metrics, stats);
+            ConsumerWorker worker = new ConsumerWorker(
+                    bootstrap, group, name, topic, step, ledger, stats, started, options.crash() && i == 2);
+            workers.add(worker);
+            Thread thread = new Thread(worker, "kdedup-demo-" + name);
+            thread.setDaemon(true);
+            threads.add(thread);
+            thread.start();
+        }
+        awaitGroup(workers);
+        out.printf("consumer group %s: %d members on %d partitions%n", group, workers.size(), options.partitions());
+
+        long t0 = System.nanoTime();
+        EventProducer.Produced produced =
+                new EventProducer(bootstrap, topic, 42).produce("evt", options.events(), options.republishShare());
+        out.printf(
+                "produced %d events + %d republished copies = %d records in %.1f s%n",
+                produced.events(), produced.copies(), produced.records(), (System.nanoTime() - t0) / 1e9);
+
+        long c0 = System.nanoTime();
+        started.set(true);
+        boolean complete = awaitEnd(admin, topic, group, workers, stats, ledger);
+        Duration consumeTime = Duration.ofNanos(System.nanoTime() - c0);
+        workers.forEach(ConsumerWorker::stop);
+        for (Thread thread : threads) {
+            thread.join(TimeUnit.SECONDS.toMillis(30));
+        }
+
+        List<String> ids =
+                IntStream.range(0, produced.events()).mapToObj(i -> "evt-" + i).toList();
+        Map<DuplicateCause, Long> counts = new EnumMap<>(DuplicateCause.class);
+        Map<DuplicateCause, List<String>> examples = new EnumMap<>(DuplicateCause.class);
+        for (DuplicateCause cause : DuplicateCause.values()) {
+            counts.put(cause, stats.duplicates(cause));
+            examples.put(cause, stats.examples(cause));
+        }
+        String crash = workers.stream()
+                .map(ConsumerWorker::crashReport)
+                .filter(r -> r != null)
+                .findFirst()
+                .orElse(null);
+        return new DemoReport(
+                options,
+                store == null ? null : store.description(),
+                produced.events(),
+                produced.records(),
+                stats.delivered(),
+                ledger.distinctEvents(),
+                ledger.bookings(),
+                counts,
+                examples,
+                stats.unhandled(),
+                stats.handledBeforeCrash(),
+                ledger.missing(ids),
+                ledger.bookedTwice(),
+                crash,
+                consumeTime,
+                complete);
+    }
+
+    /**
+     * Deletes what this run created on an external cluster, unless asked to keep it; either way says
+     * so, with the commands that delete what is left.
+     */
+    private void cleanUp(Admin admin, String topic, String group) throws InterruptedException {
+        String deleteTopic = "kafka-topics.sh --bootstrap-server HOST:PORT --delete --topic " + topic;
+        String deleteGroup = "kafka-consumer-groups.sh --bootstrap-server HOST:PORT --delete --group " + group;
+        if (options.keep()) {
+            out.println("kept topic " + topic + " and group " + group + " (--keep); delete them with:");
+            out.println("  " + deleteTopic);
+            out.println("  " + deleteGroup);
+            return;
+        }
+        List<String> left = new ArrayList<>();
+        try {
+            admin.deleteConsumerGroups(List.of(group)).all().get(REACH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            left.add(deleteGroup + "   (" + rootMessage(e) + ")");
+        }
+        try {
+            admin.deleteTopics(List.of(topic)).all().get(REACH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            left.add(deleteTopic + "   (" + rootMessage(e) + ")");
+        }
+        if (left.isEmpty()) {
+            out.println("deleted topic " + topic + " and group " + group + " (--keep keeps them)");
+        } else {
+            out.println("could not delete everything this run created; delete it with:");
+            left.forEach(line -> out.println("  " + line));
+        }
+    }
+
+    private static String rootMessage(Exception e) {
+        Throwable cause = e.getCause() == null ? e : e.getCause();
+        return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
     }
 
     private static void reach(Admin admin, String bootstrap) throws InterruptedException {

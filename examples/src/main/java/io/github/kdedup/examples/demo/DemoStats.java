@@ -14,6 +14,8 @@ public final class DemoStats {
 
     private final LongAdder delivered = new LongAdder();
     private final LongAdder processed = new LongAdder();
+    private final LongAdder unhandled = new LongAdder();
+    private final LongAdder handledBeforeCrash = new LongAdder();
     private final Map<DuplicateCause, LongAdder> byCause = new EnumMap<>(DuplicateCause.class);
     private final Map<DuplicateCause, List<String>> examples = new EnumMap<>(DuplicateCause.class);
 
@@ -31,6 +33,16 @@ public final class DemoStats {
 
     void handled() {
         processed.increment();
+    }
+
+    /**
+     * Counts the records of a batch its consumer died in: those it handled before the crash, and
+     * the rest (the record it died on, the ones after it, and the duplicates the batch held, whose
+     * outcomes were never reported).
+     */
+    void crashed(int handledInBatch, int batchSize) {
+        handledBeforeCrash.add(handledInBatch);
+        unhandled.add(batchSize - handledInBatch);
     }
 
     /**
@@ -64,6 +76,16 @@ public final class DemoStats {
     /** Returns the records handed to the handler. */
     public long processed() {
         return processed.sum();
+    }
+
+    /** Returns the records delivered to a consumer that died before it handled or dropped them. */
+    public long unhandled() {
+        return unhandled.sum();
+    }
+
+    /** Returns the records the crashed consumer handled in its last batch, before it died. */
+    public long handledBeforeCrash() {
+        return handledBeforeCrash.sum();
     }
 
     /** Returns the count for one cause. */

@@ -1,7 +1,9 @@
 package io.github.kdedup.examples.demo;
 
 import io.github.kdedup.IdempotencyStore;
+import io.github.kdedup.kafka.CompletionMode;
 import io.github.kdedup.kafka.DedupConfig;
+import io.github.kdedup.kafka.DedupMetrics;
 import io.github.kdedup.kafka.DedupProcessor;
 import io.github.kdedup.kafka.KeyExtractor;
 import io.github.kdedup.kafka.RecordOutcome;
@@ -22,7 +24,12 @@ final class KdedupStep implements DedupStep {
     private final DedupProcessor processor;
     private final DemoStats stats;
 
-    KdedupStep(IdempotencyStore store, String namespace, DemoStats stats) {
+    KdedupStep(
+            IdempotencyStore store,
+            String namespace,
+            CompletionMode completion,
+            DedupMetrics metrics,
+            DemoStats stats) {
         this.processor = DedupProcessor.create(
                 store,
                 DedupConfig.builder()
@@ -30,6 +37,8 @@ final class KdedupStep implements DedupStep {
                         .keyExtractor(KeyExtractor.header(EventProducer.EVENT_ID_HEADER))
                         .lease(Duration.ofSeconds(30))
                         .retention(Duration.ofHours(1))
+                        .completion(completion)
+                        .metrics(metrics)
                         .build());
         this.stats = stats;
     }

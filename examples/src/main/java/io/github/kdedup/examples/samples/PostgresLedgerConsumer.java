@@ -187,4 +187,19 @@ public final class PostgresLedgerConsumer {
             }
         }
     }
+
+    /**
+     * Runs this sample end to end, the same as {@code java -jar kdedup-demo.jar sample postgres-ledger [OPTIONS]}:
+     * writes a topic with republished events, consumes it with this class and prints what the
+     * handler did.
+     *
+     * @param args the options of {@code sample}, such as {@code --bootstrap-servers HOST:PORT}
+     */
+    public static void main(String[] args) {
+        String[] all = new String[args.length + 2];
+        all[0] = "sample";
+        all[1] = "postgres-ledger";
+        System.arraycopy(args, 0, all, 2, args.length);
+        io.github.kdedup.examples.Demo.main(all);
+    }
 }
