@@ -8,6 +8,7 @@ import io.github.kdedup.DuplicateCause;
 import io.github.kdedup.IdempotencyKeys;
 import io.github.kdedup.IdempotencyStore;
 import io.github.kdedup.IdempotencyStoreException;
+import io.github.kdedup.Subset;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -150,8 +151,8 @@ public final class DedupEngine {
     }
 
     /**
-     * Decides every record of a batch, claiming the keyed ones in one store call. This is the only
-     * place where the keyed records are picked out of a batch and their answers put back in order.
+     * Decides every record of a batch, claiming the keyed ones in one store call; the keyed records
+     * are picked out of the batch and their answers put back in order by a {@link Subset}.
      *
      * @param records the records
      * @param <K> the key type
@@ -165,7 +166,7 @@ public final class DedupEngine {
         @SuppressWarnings("unchecked")
         Decision<K, V>[] decisions = new Decision[records.size()];
         List<ClaimRequest> requests = new ArrayList<>(records.size());
-        int[] positions = new int[records.size()];
+        Subset keyed = new Subset(records.size());
         for (int i = 0; i < records.size(); i++) {
             ConsumerRecord<K, V> record = records.get(i);
             String problem;
@@ -181,7 +182,7 @@ public final class DedupEngine {
                             owner,
                             config.fingerprinter().fingerprint(record),
                             config.lease()));
-                    positions[requests.size() - 1] = i;
+                    keyed.add(i);
                     continue;
                 }
             } catch (UnreadableKeyException | IllegalArgumentException e) {
@@ -189,37 +190,40 @@ public final class DedupEngine {
             }
             decisions[i] = missingKey(record, problem);
         }
-        if (!requests.isEmpty()) {
-            List<ClaimResult> results;
-            try {
-                results = timed("claim", () -> store.claim(requests));
-            } catch (IdempotencyStoreException e) {
-                if (config.onStoreUnavailable() == StoreUnavailablePolicy.FAIL) {
-                    throw e;
-                }
-                LOG.warn(
-                        "{} records of namespace {} pass through without dedup ({}=pass-through): {}",
-                        requests.size(),
-                        namespace,
-                        DedupConfig.ON_STORE_UNAVAILABLE,
-                        e.getMessage());
-                config.metrics().passedThrough(namespace, requests.size());
-                for (int j = 0; j < requests.size(); j++) {
-                    decisions[positions[j]] = new Decision<>(records.get(positions[j]), Verdict.UNGUARDED, null);
-                }
-                return List.of(decisions);
+        if (requests.isEmpty()) {
+            return Collections.unmodifiableList(Arrays.asList(decisions));
+        }
+        List<ConsumerRecord<K, V>> claimed = keyed.pick(records);
+        List<Decision<K, V>> answered = new ArrayList<>(claimed.size());
+        List<ClaimResult> results;
+        try {
+            results = timed("claim", () -> store.claim(requests));
+        } catch (IdempotencyStoreException e) {
+            if (config.onStoreUnavailable() == StoreUnavailablePolicy.FAIL) {
+                throw e;
             }
-            for (int j = 0; j < results.size(); j++) {
-                ClaimResult result = results.get(j);
-                config.metrics().claimed(namespace, result);
-                try {
-                    decisions[positions[j]] = decideClaimed(records.get(positions[j]), result);
-                } catch (DedupPolicyException e) {
-                    releaseQuietly(results);
-                    throw e;
-                }
+            LOG.warn(
+                    "{} records of namespace {} pass through without dedup ({}=pass-through): {}",
+                    requests.size(),
+                    namespace,
+                    DedupConfig.ON_STORE_UNAVAILABLE,
+                    e.getMessage());
+            config.metrics().passedThrough(namespace, requests.size());
+            claimed.forEach(r -> answered.add(new Decision<>(r, Verdict.UNGUARDED, null)));
+            keyed.putBack(answered, decisions);
+            return Collections.unmodifiableList(Arrays.asList(decisions));
+        }
+        for (int j = 0; j < results.size(); j++) {
+            ClaimResult result = results.get(j);
+            config.metrics().claimed(namespace, result);
+            try {
+                answered.add(decideClaimed(claimed.get(j), result));
+            } catch (DedupPolicyException e) {
+                releaseQuietly(results);
+                throw e;
             }
         }
+        keyed.putBack(answered, decisions);
         return Collections.unmodifiableList(Arrays.asList(decisions));
     }
 
