@@ -163,7 +163,7 @@ public final class DedupEngine {
      *     are released first
      */
     public <K, V> List<Decision<K, V>> decide(List<ConsumerRecord<K, V>> records) {
-        @SuppressWarnings("unchecked")
+        @SuppressWarnings({"unchecked", "rawtypes"}) // a generic array; it never leaves this method
         Decision<K, V>[] decisions = new Decision[records.size()];
         List<ClaimRequest> requests = new ArrayList<>(records.size());
         Subset keyed = new Subset(records.size());
