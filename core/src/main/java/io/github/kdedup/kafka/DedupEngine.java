@@ -61,11 +61,22 @@ public final class DedupEngine {
     private final DedupConfig config;
     private final String namespace;
     private final String owner;
+    // Read for every record: resolved once here rather than looked up in the config each time.
+    private final KeyExtractor keyExtractor;
+    private final Fingerprinter fingerprinter;
+    private final boolean hashLongKeys;
+    private final Duration lease;
+    private final DedupMetrics metrics;
 
     private DedupEngine(IdempotencyStore store, DedupConfig config, String namespace, String owner) {
         this.store = store;
         this.config = config;
         this.namespace = namespace;
+        this.keyExtractor = config.keyExtractor();
+        this.fingerprinter = config.fingerprinter();
+        this.hashLongKeys = config.hashLongKeys();
+        this.lease = config.lease();
+        this.metrics = config.metrics();
         this.owner = owner.length() > ClaimRequest.MAX_OWNER_LENGTH
                 ? owner.substring(owner.length() - ClaimRequest.MAX_OWNER_LENGTH)
                 : owner;
@@ -124,7 +135,7 @@ public final class DedupEngine {
 
     /** Returns the lease of every claim. */
     public Duration lease() {
-        return config.lease();
+        return lease;
     }
 
     /**
@@ -171,17 +182,17 @@ public final class DedupEngine {
             ConsumerRecord<K, V> record = records.get(i);
             String problem;
             try {
-                String key = config.keyExtractor().extract(record);
+                String key = keyExtractor.extract(record);
                 if (key == null) {
                     problem = "it has no key";
                 } else {
                     requests.add(new ClaimRequest(
                             namespace,
-                            config.hashLongKeys() ? IdempotencyKeys.hashIfLong(key) : key,
+                            hashLongKeys ? IdempotencyKeys.hashIfLong(key) : key,
                             Decision.origin(record),
                             owner,
-                            config.fingerprinter().fingerprint(record),
-                            config.lease()));
+                            fingerprinter.fingerprint(record),
+                            lease));
                     keyed.add(i);
                     continue;
                 }
@@ -208,14 +219,14 @@ public final class DedupEngine {
                     namespace,
                     DedupConfig.ON_STORE_UNAVAILABLE,
                     e.getMessage());
-            config.metrics().passedThrough(namespace, requests.size());
+            metrics.passedThrough(namespace, requests.size());
             claimed.forEach(r -> answered.add(new Decision<>(r, Verdict.UNGUARDED, null)));
             keyed.putBack(answered, decisions);
             return Collections.unmodifiableList(Arrays.asList(decisions));
         }
         for (int j = 0; j < results.size(); j++) {
             ClaimResult result = results.get(j);
-            config.metrics().claimed(namespace, result);
+            metrics.claimed(namespace, result);
             try {
                 answered.add(decideClaimed(claimed.get(j), result));
             } catch (DedupPolicyException e) {
@@ -280,7 +291,7 @@ public final class DedupEngine {
 
     private <K, V> Decision<K, V> missingKey(ConsumerRecord<K, V> record, String problem) {
         MissingKeyPolicy policy = config.onMissingKey();
-        config.metrics().missingKey(namespace, policy);
+        metrics.missingKey(namespace, policy);
         String message = "record " + Decision.origin(record) + " cannot be deduplicated: " + problem;
         switch (policy) {
             case FAIL -> throw new DedupPolicyException(message + " (" + DedupConfig.ON_MISSING_KEY + "=fail)");
@@ -359,7 +370,7 @@ public final class DedupEngine {
                     fenced,
                     claims.size(),
                     what,
-                    config.lease());
+                    lease);
         }
         return true;
     }
@@ -388,7 +399,7 @@ public final class DedupEngine {
             failed = false;
             return answer;
         } finally {
-            config.metrics().storeCall(namespace, operation, System.nanoTime() - start, failed);
+            metrics.storeCall(namespace, operation, System.nanoTime() - start, failed);
         }
     }
 }
