@@ -22,7 +22,8 @@ import java.util.function.Function;
  *   <li>answers an empty batch at once;
  *   <li>for {@code claim}, sends each (namespace, key) once and answers later occurrences as
  *       DUPLICATE of the first; for {@code complete} and {@code release}, applies repeated
- *       identities in successive rounds, in request order;
+ *       identities in successive rounds, in request order (both through {@link Subset}, the one
+ *       place that maps indexes between a batch and a part of it);
  *   <li>splits batches larger than {@link StoreCapabilities#maxBatchSize()};
  *   <li>checks that the store answered once per request and wraps any other runtime failure in an
  *       {@link IdempotencyStoreException} that names the store and the operation.
@@ -86,25 +87,26 @@ public abstract class AbstractIdempotencyStore implements IdempotencyStore {
         if (requests.isEmpty()) {
             return List.of();
         }
-        // firstIndex[i] is the index of the first request with the same identity as request i.
-        int[] firstIndex = firstOccurrences(requests, r -> identity(r.namespace(), r.key()));
-        List<ClaimRequest> distinct = new ArrayList<>(requests.size());
+        // The first occurrence of each identity is claimed; firstOf[i] is the first with request i's identity.
+        Subset firsts = new Subset(requests.size());
+        int[] firstOf = new int[requests.size()];
+        Map<Identity, Integer> seen = new HashMap<>(requests.size() * 2);
         for (int i = 0; i < requests.size(); i++) {
-            if (firstIndex[i] == i) {
-                distinct.add(requests.get(i));
+            Integer earlier = seen.putIfAbsent(
+                    new Identity(requests.get(i).namespace(), requests.get(i).key()), i);
+            firstOf[i] = earlier == null ? i : earlier;
+            if (earlier == null) {
+                firsts.add(i);
             }
         }
-        List<ClaimResult> answered = inChunks(distinct, this::doClaim, "claim");
-        if (distinct.size() == requests.size()) {
-            return answered;
+        if (firsts.isWhole()) {
+            return inChunks(requests, this::doClaim, "claim");
         }
         ClaimResult[] results = new ClaimResult[requests.size()];
-        int next = 0;
+        firsts.putBack(inChunks(firsts.pick(requests), this::doClaim, "claim"), results);
         for (int i = 0; i < requests.size(); i++) {
-            if (firstIndex[i] == i) {
-                results[i] = answered.get(next++);
-            } else {
-                results[i] = ClaimResult.duplicate(requests.get(i), recordMadeBy(results[firstIndex[i]]));
+            if (results[i] == null) {
+                results[i] = ClaimResult.duplicate(requests.get(i), recordMadeBy(results[firstOf[i]]));
             }
         }
         return Collections.unmodifiableList(Arrays.asList(results));
@@ -189,24 +191,7 @@ public abstract class AbstractIdempotencyStore implements IdempotencyStore {
         }
     }
 
-    private static Object identity(String namespace, String key) {
-        return new Identity(namespace, key);
-    }
-
     private record Identity(String namespace, String key) {}
-
-    private static <T> int[] firstOccurrences(List<T> items, Function<T, Object> identity) {
-        int[] first = new int[items.size()];
-        if (items.size() == 1) {
-            return first;
-        }
-        Map<Object, Integer> seen = new HashMap<>(items.size() * 2);
-        for (int i = 0; i < items.size(); i++) {
-            Integer earlier = seen.putIfAbsent(identity.apply(items.get(i)), i);
-            first[i] = earlier == null ? i : earlier;
-        }
-        return first;
-    }
 
     /** The record a later occurrence of the same key in one batch is a duplicate of. */
     private static ExistingRecord recordMadeBy(ClaimResult first) {
@@ -221,34 +206,23 @@ public abstract class AbstractIdempotencyStore implements IdempotencyStore {
         if (claims.isEmpty()) {
             return List.of();
         }
-        int[] firstIndex = firstOccurrences(claims, c -> identity(c.namespace(), c.key()));
-        boolean distinct = true;
-        for (int i = 0; i < firstIndex.length && distinct; i++) {
-            distinct = firstIndex[i] == i;
-        }
-        if (distinct) {
-            return inChunks(claims, operation, name);
-        }
         // Round k holds the k-th occurrence of each identity, so repeats apply in request order.
-        Map<Object, Integer> occurrences = new HashMap<>();
-        List<List<Integer>> rounds = new ArrayList<>();
+        Map<Identity, Integer> occurrences = new HashMap<>(claims.size() * 2);
+        List<Subset> rounds = new ArrayList<>();
         for (int i = 0; i < claims.size(); i++) {
-            int round = occurrences.merge(
-                            identity(claims.get(i).namespace(), claims.get(i).key()), 1, Integer::sum)
-                    - 1;
+            Claim claim = claims.get(i);
+            int round = occurrences.merge(new Identity(claim.namespace(), claim.key()), 1, Integer::sum) - 1;
             if (round == rounds.size()) {
-                rounds.add(new ArrayList<>());
+                rounds.add(new Subset(claims.size()));
             }
             rounds.get(round).add(i);
         }
+        if (rounds.size() == 1) {
+            return inChunks(claims, operation, name);
+        }
         Boolean[] answers = new Boolean[claims.size()];
-        for (List<Integer> round : rounds) {
-            List<Claim> batch = new ArrayList<>(round.size());
-            round.forEach(i -> batch.add(claims.get(i)));
-            List<Boolean> answered = inChunks(batch, operation, name);
-            for (int j = 0; j < round.size(); j++) {
-                answers[round.get(j)] = answered.get(j);
-            }
+        for (Subset round : rounds) {
+            round.putBack(inChunks(round.pick(claims), operation, name), answers);
         }
         return Collections.unmodifiableList(Arrays.asList(answers));
     }

@@ -8,6 +8,7 @@ import io.github.kdedup.DuplicateCause;
 import io.github.kdedup.IdempotencyKeys;
 import io.github.kdedup.IdempotencyStore;
 import io.github.kdedup.IdempotencyStoreException;
+import io.github.kdedup.Subset;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -60,11 +61,22 @@ public final class DedupEngine {
     private final DedupConfig config;
     private final String namespace;
     private final String owner;
+    // Read for every record: resolved once here rather than looked up in the config each time.
+    private final KeyExtractor keyExtractor;
+    private final Fingerprinter fingerprinter;
+    private final boolean hashLongKeys;
+    private final Duration lease;
+    private final DedupMetrics metrics;
 
     private DedupEngine(IdempotencyStore store, DedupConfig config, String namespace, String owner) {
         this.store = store;
         this.config = config;
         this.namespace = namespace;
+        this.keyExtractor = config.keyExtractor();
+        this.fingerprinter = config.fingerprinter();
+        this.hashLongKeys = config.hashLongKeys();
+        this.lease = config.lease();
+        this.metrics = config.metrics();
         this.owner = owner.length() > ClaimRequest.MAX_OWNER_LENGTH
                 ? owner.substring(owner.length() - ClaimRequest.MAX_OWNER_LENGTH)
                 : owner;
@@ -123,7 +135,7 @@ public final class DedupEngine {
 
     /** Returns the lease of every claim. */
     public Duration lease() {
-        return config.lease();
+        return lease;
     }
 
     /**
@@ -150,8 +162,8 @@ public final class DedupEngine {
     }
 
     /**
-     * Decides every record of a batch, claiming the keyed ones in one store call. This is the only
-     * place where the keyed records are picked out of a batch and their answers put back in order.
+     * Decides every record of a batch, claiming the keyed ones in one store call; the keyed records
+     * are picked out of the batch and their answers put back in order by a {@link Subset}.
      *
      * @param records the records
      * @param <K> the key type
@@ -162,26 +174,26 @@ public final class DedupEngine {
      *     are released first
      */
     public <K, V> List<Decision<K, V>> decide(List<ConsumerRecord<K, V>> records) {
-        @SuppressWarnings("unchecked")
+        @SuppressWarnings({"unchecked", "rawtypes"}) // a generic array; it never leaves this method
         Decision<K, V>[] decisions = new Decision[records.size()];
         List<ClaimRequest> requests = new ArrayList<>(records.size());
-        int[] positions = new int[records.size()];
+        Subset keyed = new Subset(records.size());
         for (int i = 0; i < records.size(); i++) {
             ConsumerRecord<K, V> record = records.get(i);
             String problem;
             try {
-                String key = config.keyExtractor().extract(record);
+                String key = keyExtractor.extract(record);
                 if (key == null) {
                     problem = "it has no key";
                 } else {
                     requests.add(new ClaimRequest(
                             namespace,
-                            config.hashLongKeys() ? IdempotencyKeys.hashIfLong(key) : key,
+                            hashLongKeys ? IdempotencyKeys.hashIfLong(key) : key,
                             Decision.origin(record),
                             owner,
-                            config.fingerprinter().fingerprint(record),
-                            config.lease()));
-                    positions[requests.size() - 1] = i;
+                            fingerprinter.fingerprint(record),
+                            lease));
+                    keyed.add(i);
                     continue;
                 }
             } catch (UnreadableKeyException | IllegalArgumentException e) {
@@ -189,37 +201,40 @@ public final class DedupEngine {
             }
             decisions[i] = missingKey(record, problem);
         }
-        if (!requests.isEmpty()) {
-            List<ClaimResult> results;
-            try {
-                results = timed("claim", () -> store.claim(requests));
-            } catch (IdempotencyStoreException e) {
-                if (config.onStoreUnavailable() == StoreUnavailablePolicy.FAIL) {
-                    throw e;
-                }
-                LOG.warn(
-                        "{} records of namespace {} pass through without dedup ({}=pass-through): {}",
-                        requests.size(),
-                        namespace,
-                        DedupConfig.ON_STORE_UNAVAILABLE,
-                        e.getMessage());
-                config.metrics().passedThrough(namespace, requests.size());
-                for (int j = 0; j < requests.size(); j++) {
-                    decisions[positions[j]] = new Decision<>(records.get(positions[j]), Verdict.UNGUARDED, null);
-                }
-                return List.of(decisions);
+        if (requests.isEmpty()) {
+            return Collections.unmodifiableList(Arrays.asList(decisions));
+        }
+        List<ConsumerRecord<K, V>> claimed = keyed.pick(records);
+        List<Decision<K, V>> answered = new ArrayList<>(claimed.size());
+        List<ClaimResult> results;
+        try {
+            results = timed("claim", () -> store.claim(requests));
+        } catch (IdempotencyStoreException e) {
+            if (config.onStoreUnavailable() == StoreUnavailablePolicy.FAIL) {
+                throw e;
             }
-            for (int j = 0; j < results.size(); j++) {
-                ClaimResult result = results.get(j);
-                config.metrics().claimed(namespace, result);
-                try {
-                    decisions[positions[j]] = decideClaimed(records.get(positions[j]), result);
-                } catch (DedupPolicyException e) {
-                    releaseQuietly(results);
-                    throw e;
-                }
+            LOG.warn(
+                    "{} records of namespace {} pass through without dedup ({}=pass-through): {}",
+                    requests.size(),
+                    namespace,
+                    DedupConfig.ON_STORE_UNAVAILABLE,
+                    e.getMessage());
+            metrics.passedThrough(namespace, requests.size());
+            claimed.forEach(r -> answered.add(new Decision<>(r, Verdict.UNGUARDED, null)));
+            keyed.putBack(answered, decisions);
+            return Collections.unmodifiableList(Arrays.asList(decisions));
+        }
+        for (int j = 0; j < results.size(); j++) {
+            ClaimResult result = results.get(j);
+            metrics.claimed(namespace, result);
+            try {
+                answered.add(decideClaimed(claimed.get(j), result));
+            } catch (DedupPolicyException e) {
+                releaseQuietly(results);
+                throw e;
             }
         }
+        keyed.putBack(answered, decisions);
         return Collections.unmodifiableList(Arrays.asList(decisions));
     }
 
@@ -276,7 +291,7 @@ public final class DedupEngine {
 
     private <K, V> Decision<K, V> missingKey(ConsumerRecord<K, V> record, String problem) {
         MissingKeyPolicy policy = config.onMissingKey();
-        config.metrics().missingKey(namespace, policy);
+        metrics.missingKey(namespace, policy);
         String message = "record " + Decision.origin(record) + " cannot be deduplicated: " + problem;
         switch (policy) {
             case FAIL -> throw new DedupPolicyException(message + " (" + DedupConfig.ON_MISSING_KEY + "=fail)");
@@ -355,7 +370,7 @@ public final class DedupEngine {
                     fenced,
                     claims.size(),
                     what,
-                    config.lease());
+                    lease);
         }
         return true;
     }
@@ -384,7 +399,7 @@ public final class DedupEngine {
             failed = false;
             return answer;
         } finally {
-            config.metrics().storeCall(namespace, operation, System.nanoTime() - start, failed);
+            metrics.storeCall(namespace, operation, System.nanoTime() - start, failed);
         }
     }
 }

@@ -181,8 +181,9 @@ public final class DedupProcessor implements AutoCloseable {
      */
     public <K, V> List<RecordOutcome> process(List<ConsumerRecord<K, V>> records, RecordHandler<K, V> handler) {
         Objects.requireNonNull(handler, "handler");
-        completeUnfinished(false);
         List<Decision<K, V>> decisions = engine.decide(records);
+        // After the claim, so that a store still down fails the claim (or passes it through) first.
+        completeUnfinished(false);
         List<RecordOutcome> outcomes = new ArrayList<>(records.size());
         // Claims whose handler returned, completed together at the end in PER_BATCH mode.
         List<Claim> handled = completion == CompletionMode.PER_BATCH ? new ArrayList<>() : null;

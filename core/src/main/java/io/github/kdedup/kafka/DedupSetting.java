@@ -1,6 +1,7 @@
 package io.github.kdedup.kafka;
 
 import io.github.kdedup.StoreUri;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -89,6 +90,17 @@ public final class DedupSetting<T> {
     /** Returns the default as it is written in properties, or {@code null} when there is none. */
     public @Nullable String defaultText() {
         return defaultText;
+    }
+
+    /**
+     * Returns the type a framework binds the property as (Spring Boot's {@code
+     * spring-configuration-metadata.json}, for instance): {@link Duration}, {@link Boolean}
+     * or the enum when the value has that type, otherwise {@link String}, the text that {@link
+     * #parse(Object)} reads (URIs, extractor and fingerprint specs, class names, {@code none}/{@code
+     * global}).
+     */
+    public Class<?> propertyType() {
+        return type == Duration.class || type == Boolean.class || type.isEnum() ? type : String.class;
     }
 
     /** Returns one or two sentences for documentation and IDE metadata. */

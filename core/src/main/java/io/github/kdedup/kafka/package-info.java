@@ -2,7 +2,12 @@
  * The Kafka integration: a {@link io.github.kdedup.kafka.DedupConsumerInterceptor} configured only
  * by consumer properties, and a {@link io.github.kdedup.kafka.DedupProcessor} that runs your handler
  * between claim and complete. Both share one {@link io.github.kdedup.kafka.DedupConfig}, whose
- * {@code kdedup.*} properties are listed there.
+ * {@code kdedup.*} settings are declared in {@link io.github.kdedup.kafka.DedupSettings}.
+ *
+ * <p>Framework integrations build on the same two public pieces: {@link
+ * io.github.kdedup.kafka.DedupEngine}, which decides a batch of records (one store call, every
+ * policy, one {@link io.github.kdedup.kafka.Verdict} per record), and {@link
+ * io.github.kdedup.kafka.PendingClaims}, which completes or releases claims by the commit rule.
  *
  * <p>Unless a type says otherwise, no parameter and no return value is {@code null}.
  */

@@ -55,6 +55,9 @@ class DedupSettingsTest {
         }
         assertThat(DedupSettings.ON_STORE_UNAVAILABLE.allowedValues()).containsExactly("fail", "pass-through");
         assertThat(DedupSettings.LEASE.defaultValue()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(DedupSettings.LEASE.propertyType()).isEqualTo(Duration.class);
+        assertThat(DedupSettings.KEY.propertyType()).isEqualTo(String.class);
+        assertThat(DedupSettings.ON_MISSING_KEY.propertyType()).isEqualTo(MissingKeyPolicy.class);
     }
 
     @Test
