@@ -5,7 +5,6 @@ import io.github.kdedup.AbstractIdempotencyStore;
 import io.github.kdedup.Claim;
 import io.github.kdedup.ClaimRequest;
 import io.github.kdedup.ClaimResult;
-import io.github.kdedup.ClaimState;
 import io.github.kdedup.IdempotencyStoreException;
 import io.github.kdedup.StoreCapabilities;
 import io.github.kdedup.StoredRecord;
@@ -177,18 +176,21 @@ public final class JdbcIdempotencyStore extends AbstractIdempotencyStore {
     protected List<ClaimResult> doClaim(List<ClaimRequest> requests) {
         return withConnection(
                 "claim of " + requests.size() + " keys",
-                c -> retrying(() -> dialect.claim(c, requests, ClaimState.IN_PROGRESS, null, true)));
+                c -> Attempts.settle(requests, batch -> dialect.claimInProgress(c, batch), true));
     }
 
     @Override
     protected List<Boolean> doComplete(List<Claim> claims, Duration retention) {
         return withConnection(
-                "complete of " + claims.size() + " keys", c -> retrying(() -> dialect.complete(c, claims, retention)));
+                "complete of " + claims.size() + " keys",
+                c -> Attempts.settle(claims, batch -> dialect.complete(c, batch, retention), true));
     }
 
     @Override
     protected List<Boolean> doRelease(List<Claim> claims) {
-        return withConnection("release of " + claims.size() + " keys", c -> retrying(() -> dialect.release(c, claims)));
+        return withConnection(
+                "release of " + claims.size() + " keys",
+                c -> Attempts.settle(claims, batch -> dialect.release(c, batch), true));
     }
 
     @Override
@@ -218,23 +220,6 @@ public final class JdbcIdempotencyStore extends AbstractIdempotencyStore {
 
     interface SqlWork<T> {
         T run(Connection c) throws SQLException;
-    }
-
-    interface Attempt<T> {
-        T run() throws SQLException;
-    }
-
-    /** Retries single-statement work that the database aborted to break a deadlock. */
-    private static <T> T retrying(Attempt<T> attempt) throws SQLException {
-        for (int i = 1; ; i++) {
-            try {
-                return attempt.run();
-            } catch (SQLException e) {
-                if (!Dialect.retryable(e) || i >= Dialect.ATTEMPTS) {
-                    throw e;
-                }
-            }
-        }
     }
 
     private <T> T withConnection(String operation, SqlWork<T> work) {

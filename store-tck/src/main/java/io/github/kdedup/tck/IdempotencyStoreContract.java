@@ -22,6 +22,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -627,6 +628,100 @@ public abstract class IdempotencyStoreContract {
                     stores.add(i % 2 == 0 ? store : second);
                 }
                 race(stores);
+            }
+        }
+
+        @Test
+        @DisplayName("8 threads over 4 store instances claiming the same records at once (one origin): per key one "
+                + "CLAIMED, every other RECLAIMED of the previous holder, and one claim that completes")
+        void shouldReclaimConcurrentRedeliveriesOfOneRecord() throws Exception {
+            int threads = 8;
+            int keyCount = 1_000;
+            // One origin for every claimer: the same record handed to several claimers at once.
+            Origin origin = new Origin("t", 0, 42);
+            List<IdempotencyStore> instances = new ArrayList<>(List.of(store));
+            try {
+                for (int i = 1; i < 4; i++) {
+                    // A store that is not shared keeps records per instance: then the threads share one.
+                    instances.add(store.capabilities().shared() ? openStore() : store);
+                }
+                Map<String, List<ClaimResult>> byKey = new ConcurrentHashMap<>();
+                CountDownLatch start = new CountDownLatch(1);
+                ExecutorService pool = Executors.newFixedThreadPool(threads);
+                try {
+                    List<Future<?>> futures = new ArrayList<>();
+                    for (int t = 0; t < threads; t++) {
+                        IdempotencyStore target = instances.get(t % instances.size());
+                        String owner = "t" + t;
+                        futures.add(pool.submit(() -> {
+                            start.await();
+                            // Every thread walks the keys in the same order, so that batches meet head on.
+                            for (int from = 0; from < keyCount; from += 100) {
+                                List<ClaimRequest> batch = new ArrayList<>();
+                                for (int i = from; i < from + 100; i++) {
+                                    batch.add(new ClaimRequest(ns, "same-" + i, origin, owner, null, LONG));
+                                }
+                                for (ClaimResult result : target.claim(batch)) {
+                                    byKey.computeIfAbsent(result.request().key(), k -> new ArrayList<>());
+                                    synchronized (byKey.get(result.request().key())) {
+                                        byKey.get(result.request().key()).add(result);
+                                    }
+                                }
+                            }
+                            return null;
+                        }));
+                    }
+                    start.countDown();
+                    for (Future<?> future : futures) {
+                        future.get(120, TimeUnit.SECONDS);
+                    }
+                } finally {
+                    pool.shutdownNow();
+                }
+
+                assertThat(byKey).hasSize(keyCount);
+                Map<String, String> wrong = new HashMap<>();
+                List<Claim> claims = new ArrayList<>();
+                byKey.forEach((key, results) -> {
+                    long claimed = results.stream()
+                            .filter(r -> r.outcome() == ClaimOutcome.CLAIMED)
+                            .count();
+                    boolean othersReclaimPrevious = results.stream()
+                            .filter(r -> r.outcome() != ClaimOutcome.CLAIMED)
+                            .allMatch(r -> r.outcome() == ClaimOutcome.RECLAIMED
+                                    && r.cause().equals(Optional.of(DuplicateCause.RETRIED))
+                                    && r.existing().orElseThrow().state() == ClaimState.IN_PROGRESS
+                                    && r.existing().orElseThrow().origin().equals(origin)
+                                    && !r.existing()
+                                            .orElseThrow()
+                                            .owner()
+                                            .equals(r.request().owner()));
+                    if (results.size() != threads || claimed != 1 || !othersReclaimPrevious) {
+                        wrong.put(key, results.toString());
+                    }
+                    results.stream().filter(ClaimResult::owns).forEach(r -> claims.add(r.claim()));
+                });
+                assertThat(wrong)
+                        .as("keys without exactly one CLAIMED and %d RECLAIMED of an earlier holder", threads - 1)
+                        .isEmpty();
+
+                Map<String, Integer> completions = new HashMap<>();
+                for (int from = 0; from < claims.size(); from += 500) {
+                    List<Claim> batch = claims.subList(from, Math.min(claims.size(), from + 500));
+                    List<Boolean> answers = store.complete(batch, LONG);
+                    for (int i = 0; i < batch.size(); i++) {
+                        completions.merge(batch.get(i).key(), answers.get(i) ? 1 : 0, Integer::sum);
+                    }
+                }
+                assertThat(completions)
+                        .as("claims per key that completed")
+                        .allSatisfy((key, n) -> assertThat(n).as(key).isEqualTo(1));
+            } finally {
+                for (IdempotencyStore instance : instances) {
+                    if (instance != store) {
+                        instance.close();
+                    }
+                }
             }
         }
 
