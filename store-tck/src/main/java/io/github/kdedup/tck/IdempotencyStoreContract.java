@@ -32,6 +32,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.jspecify.annotations.Nullable;
@@ -857,6 +858,71 @@ public abstract class IdempotencyStoreContract {
                     .isEqualTo(ClaimOutcome.DUPLICATE);
             assertThat(claim(request(IdempotencyKeys.hashIfLong(huge + "y"))).outcome())
                     .isEqualTo(ClaimOutcome.CLAIMED);
+        }
+    }
+
+    @Nested
+    @DisplayName("text a store cannot keep")
+    class UnkeepableText {
+
+        /** Where the bad character sits in every bad value: after {@code "valid"}. */
+        private static final int POSITION = 5;
+
+        private static final Map<String, String> BAD_CHARACTERS = Map.of(
+                "U+0000", "\u0000",
+                "an unpaired surrogate", "\ud800");
+
+        private String bad(String character) {
+            return "valid" + character + "tail";
+        }
+
+        /**
+         * Asserts that the claim is refused before it reaches the store, naming the field and the
+         * position, and that the key has no record afterwards.
+         */
+        private void assertRefused(String field, Function<String, ClaimRequest> withBadValue) {
+            BAD_CHARACTERS.forEach((name, character) -> {
+                assertThatThrownBy(() -> store.claim(List.of(withBadValue.apply(bad(character)))))
+                        .as("%s with %s", field, name)
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining(field)
+                        .hasMessageContaining(String.valueOf(POSITION));
+            });
+            assertThat(store.find(ns, "order-1")).as("record of the valid key").isEmpty();
+            assertThat(store.find(ns, "validtail"))
+                    .as("record of the key without the bad character")
+                    .isEmpty();
+        }
+
+        @Test
+        @DisplayName("in a key (U+0000, an unpaired surrogate) is refused with an IllegalArgumentException naming "
+                + "the key and the position, and nothing is stored")
+        void shouldRefuseBadKey() {
+            assertRefused("key", value -> request(value, newOrigin(), "c1", null, LONG));
+        }
+
+        @Test
+        @DisplayName("in a namespace is refused, naming the namespace and the position, and nothing is stored")
+        void shouldRefuseBadNamespace() {
+            assertRefused("namespace", value -> new ClaimRequest(value, "order-1", newOrigin(), "c1", null, LONG));
+        }
+
+        @Test
+        @DisplayName("in an owner is refused, naming the owner and the position, and nothing is stored")
+        void shouldRefuseBadOwner() {
+            assertRefused("owner", value -> request("order-1", newOrigin(), value, null, LONG));
+        }
+
+        @Test
+        @DisplayName("in an origin topic is refused, naming the topic and the position, and nothing is stored")
+        void shouldRefuseBadTopic() {
+            assertRefused("topic", value -> request("order-1", new Origin(value, 0, 1), "c1", null, LONG));
+        }
+
+        @Test
+        @DisplayName("in a fingerprint is refused, naming the fingerprint and the position, and nothing is stored")
+        void shouldRefuseBadFingerprint() {
+            assertRefused("fingerprint", value -> request("order-1", newOrigin(), "c1", value, LONG));
         }
     }
 
