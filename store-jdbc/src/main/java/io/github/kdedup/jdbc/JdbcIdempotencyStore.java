@@ -41,19 +41,22 @@ import org.slf4j.LoggerFactory;
  *   <li>Claim, PostgreSQL, one statement per batch: the batch travels as arrays ({@code unnest});
  *       the existing rows of the batch are locked with {@code FOR UPDATE} (which, under READ
  *       COMMITTED, returns each row's newest committed version); then {@code INSERT ... ON CONFLICT
- *       DO UPDATE ... WHERE <expired, or in progress with the same origin>} inserts or takes over;
- *       the statement returns, per request, whether it won and the locked row (the previous record
- *       of a RECLAIMED, the existing record of a DUPLICATE). A duplicate neither raises an error
- *       (the caller's transaction stays usable) nor writes a row version (no dead tuple). A loser
- *       whose row was inserted by a transaction that committed after the statement's snapshot is
- *       read by a second statement; if that row has vanished meanwhile, just those keys are
- *       claimed again (at most 5 attempts).
- *   <li>Claim, MariaDB, one transaction per batch: {@code SELECT ... FOR UPDATE} of the existing
- *       rows, {@code INSERT ... ON DUPLICATE KEY UPDATE} whose first assignment sets the token only
- *       where the rules allow and whose other assignments follow the token, then a read of the
- *       tokens: a row with this claim's token was won.
- *   <li>Every batch is sorted by (namespace, key) so that concurrent batches lock rows in one order;
- *       a deadlock or serialization failure that slips through is retried.
+ *       DO UPDATE ... WHERE <expired, or in progress with the same origin> AND <locked above>}
+ *       inserts or takes over; the statement returns, per request, whether it won and the locked
+ *       row (the previous record of a RECLAIMED, the existing record of a DUPLICATE). A duplicate
+ *       neither raises an error (the caller's transaction stays usable) nor writes a row version
+ *       (no dead tuple). A row inserted by a transaction that committed after the statement's
+ *       snapshot is not replaced (the statement could not say what it replaced): its requests
+ *       are claimed again by a new statement, which sees the row.
+ *   <li>Claim, MariaDB, one transaction per batch, every rule decided in Java on locked rows:
+ *       {@code SELECT ... FOR UPDATE} of the existing rows; {@code INSERT ... ON DUPLICATE KEY
+ *       UPDATE token = token} of the keys without one (a row inserted meanwhile is only locked);
+ *       a locking read of those keys (this claim's token means inserted by it); one {@code INSERT
+ *       ... ON DUPLICATE KEY UPDATE} of the rows the rules let it take over.
+ *   <li>Every batch is sorted by (namespace, key) so that concurrent batches lock rows in one order.
+ *       One loop, {@link Attempts}, owns every retry: a batch is tried at most {@value
+ *       Attempts#MAX} times in all, after a deadlock or serialization failure, or for the requests
+ *       whose rows changed under the statement.
  *   <li>Complete and release are fenced by the token, one statement per batch on PostgreSQL
  *       ({@code UPDATE ... FROM unnest ... RETURNING}, {@code DELETE ... USING unnest ...
  *       RETURNING}); on MariaDB a locking read of the rows still in progress under their tokens,
