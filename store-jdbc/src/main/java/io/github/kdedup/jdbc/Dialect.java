@@ -169,7 +169,7 @@ abstract class Dialect {
 
     /**
      * Reads an existing record from six columns starting at {@code first}: state, owner, origin
-     * topic, partition and offset, fingerprint (text columns read as strings).
+     * topic, partition and offset, fingerprint, the order both dialects select them in.
      */
     static ExistingRecord existing(ResultSet rs, int first) throws SQLException {
         return new ExistingRecord(

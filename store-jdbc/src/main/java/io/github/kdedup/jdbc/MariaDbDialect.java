@@ -169,23 +169,13 @@ final class MariaDbDialect extends Dialect {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     Integer i = indexOf.get(text(rs.getBytes(1)) + '\u0000' + text(rs.getBytes(2)));
-                    rows.put(i, new Row(record(rs, 3), rs.getString(9), rs.getBoolean(10)));
+                    // VARCHAR keeps trailing spaces: the topic reads back exactly as written, and the rules
+                    // compare it in Java (decide), never in SQL, where utf8mb4_bin pads spaces.
+                    rows.put(i, new Row(existing(rs, 3), rs.getString(9), rs.getBoolean(10)));
                 }
             }
         }
         return rows;
-    }
-
-    /**
-     * Reads a record from six columns starting at {@code first}: state, owner, origin topic (as its
-     * exact bytes), partition and offset, fingerprint.
-     */
-    private static ExistingRecord record(ResultSet rs, int first) throws SQLException {
-        return new ExistingRecord(
-                ClaimState.valueOf(rs.getString(first)),
-                new Origin(text(rs.getBytes(first + 2)), rs.getInt(first + 3), rs.getLong(first + 4)),
-                rs.getString(first + 1),
-                rs.getString(first + 5));
     }
 
     /**
@@ -225,7 +215,7 @@ final class MariaDbDialect extends Dialect {
                 ps.setString(p++, state.name());
                 ps.setString(p++, tokens[i]);
                 ps.setString(p++, r.owner());
-                ps.setBytes(p++, utf8(r.origin().topic()));
+                ps.setString(p++, r.origin().topic());
                 ps.setInt(p++, r.origin().partition());
                 ps.setLong(p++, r.origin().offset());
                 ps.setString(p++, r.fingerprint());
@@ -325,7 +315,7 @@ final class MariaDbDialect extends Dialect {
                         ClaimState.valueOf(rs.getString(2)),
                         rs.getString(1),
                         rs.getString(3),
-                        new Origin(text(rs.getBytes(4)), rs.getInt(5), rs.getLong(6)),
+                        new Origin(rs.getString(4), rs.getInt(5), rs.getLong(6)),
                         rs.getString(7),
                         rs.getObject(8, LocalDateTime.class).toInstant(ZoneOffset.UTC)));
             }

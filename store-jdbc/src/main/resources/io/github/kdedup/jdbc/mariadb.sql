@@ -1,8 +1,7 @@
 -- kdedup claims table for MariaDB 10.5+ (and MySQL 8 with the same dialect). InnoDB.
 -- Namespace and key are VARBINARY holding their UTF-8 bytes: comparison is exact ('Key' <> 'key',
 -- 'é' <> 'e' + U+0301, no trailing-space padding) and the primary key is 128 + 512 = 640 bytes,
--- well under InnoDB's 3072-byte index limit. origin_topic is VARBINARY too, so an origin compares
--- exactly ('t' <> 't '; 249 characters take at most 747 UTF-8 bytes). expires_at holds UTC (UTC_TIMESTAMP(6)), so the
+-- well under InnoDB's 3072-byte index limit. expires_at holds UTC (UTC_TIMESTAMP(6)), so the
 -- session time zone never matters.
 CREATE TABLE IF NOT EXISTS kdedup_claims (
     namespace        VARBINARY(128) NOT NULL,
@@ -10,7 +9,7 @@ CREATE TABLE IF NOT EXISTS kdedup_claims (
     state            VARCHAR(11)    CHARACTER SET ascii NOT NULL,
     token            VARCHAR(64)    CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
     owner            VARCHAR(255)   CHARACTER SET utf8mb4 NOT NULL,
-    origin_topic     VARBINARY(747) NOT NULL,
+    origin_topic     VARCHAR(249)   CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
     origin_partition INT            NOT NULL,
     origin_offset    BIGINT         NOT NULL,
     fingerprint      VARCHAR(128)   CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,

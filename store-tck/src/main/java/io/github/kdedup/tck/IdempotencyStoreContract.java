@@ -620,6 +620,11 @@ public abstract class IdempotencyStoreContract {
         }
     }
 
+    /** The work of one thread of a race. */
+    private interface ThreadBody {
+        void run(int thread) throws Exception;
+    }
+
     @Nested
     @DisplayName("concurrency")
     class Concurrency {
@@ -662,38 +667,23 @@ public abstract class IdempotencyStoreContract {
                     instances.add(store.capabilities().shared() ? openStore() : store);
                 }
                 Map<String, List<ClaimResult>> byKey = new ConcurrentHashMap<>();
-                CountDownLatch start = new CountDownLatch(1);
-                ExecutorService pool = Executors.newFixedThreadPool(threads);
-                try {
-                    List<Future<?>> futures = new ArrayList<>();
-                    for (int t = 0; t < threads; t++) {
-                        IdempotencyStore target = instances.get(t % instances.size());
-                        String owner = "t" + t;
-                        futures.add(pool.submit(() -> {
-                            start.await();
-                            // Every thread walks the keys in the same order, so that batches meet head on.
-                            for (int from = 0; from < keyCount; from += 100) {
-                                List<ClaimRequest> batch = new ArrayList<>();
-                                for (int i = from; i < from + 100; i++) {
-                                    batch.add(new ClaimRequest(ns, "same-" + i, origin, owner, null, LONG));
-                                }
-                                for (ClaimResult result : target.claim(batch)) {
+                inParallel(threads, thread -> {
+                    IdempotencyStore target = instances.get(thread % instances.size());
+                    // Every thread walks the keys in the same order, so that batches meet head on.
+                    for (int from = 0; from < keyCount; from += 100) {
+                        List<ClaimRequest> batch = new ArrayList<>();
+                        for (int i = from; i < from + 100; i++) {
+                            batch.add(new ClaimRequest(ns, "same-" + i, origin, "t" + thread, null, LONG));
+                        }
+                        for (ClaimResult result : target.claim(batch)) {
+                            List<ClaimResult> ofKey =
                                     byKey.computeIfAbsent(result.request().key(), k -> new ArrayList<>());
-                                    synchronized (byKey.get(result.request().key())) {
-                                        byKey.get(result.request().key()).add(result);
-                                    }
-                                }
+                            synchronized (ofKey) {
+                                ofKey.add(result);
                             }
-                            return null;
-                        }));
+                        }
                     }
-                    start.countDown();
-                    for (Future<?> future : futures) {
-                        future.get(120, TimeUnit.SECONDS);
-                    }
-                } finally {
-                    pool.shutdownNow();
-                }
+                });
 
                 assertThat(byKey).hasSize(keyCount);
                 Map<String, String> wrong = new HashMap<>();
@@ -744,41 +734,58 @@ public abstract class IdempotencyStoreContract {
         }
 
         private void race(List<IdempotencyStore> stores) throws Exception {
-            int threads = stores.size();
             int keyCount = 2_000;
             Map<String, AtomicInteger> wins = new ConcurrentHashMap<>();
+            inParallel(stores.size(), thread -> {
+                IdempotencyStore target = stores.get(thread);
+                // Each thread takes an overlapping window of the keys, in its own order, in batches.
+                List<String> mine = new ArrayList<>();
+                for (int i = 0; i < keyCount; i++) {
+                    if ((i + thread) % 4 != 0) {
+                        mine.add("race-" + i);
+                    }
+                }
+                Collections.shuffle(mine, new Random(thread));
+                for (int from = 0; from < mine.size(); from += 100) {
+                    List<ClaimRequest> batch = new ArrayList<>();
+                    for (String key : mine.subList(from, Math.min(mine.size(), from + 100))) {
+                        // Different origins per thread: no thread may take over another's claim.
+                        batch.add(
+                                new ClaimRequest(ns, key, new Origin("race", thread, from), "t" + thread, null, LONG));
+                    }
+                    for (ClaimResult result : target.claim(batch)) {
+                        assertThat(result.outcome()).isNotEqualTo(ClaimOutcome.RECLAIMED);
+                        if (result.outcome() == ClaimOutcome.CLAIMED) {
+                            wins.computeIfAbsent(result.request().key(), k -> new AtomicInteger())
+                                    .incrementAndGet();
+                        }
+                    }
+                }
+            });
+            assertThat(wins).hasSize(keyCount);
+            Map<String, Integer> multiple = new HashMap<>();
+            wins.forEach((key, count) -> {
+                if (count.get() != 1) {
+                    multiple.put(key, count.get());
+                }
+            });
+            assertThat(multiple).as("keys claimed more than once").isEmpty();
+        }
+
+        /**
+         * Runs {@code body} on {@code threads} threads that start together, and waits for all of
+         * them; the first failure of any thread fails the test.
+         */
+        private void inParallel(int threads, ThreadBody body) throws Exception {
             CountDownLatch start = new CountDownLatch(1);
             ExecutorService pool = Executors.newFixedThreadPool(threads);
             try {
                 List<Future<?>> futures = new ArrayList<>();
                 for (int t = 0; t < threads; t++) {
                     int thread = t;
-                    IdempotencyStore target = stores.get(t);
                     futures.add(pool.submit(() -> {
-                        // Each thread takes an overlapping window of the keys, in its own order, in batches.
-                        List<String> mine = new ArrayList<>();
-                        for (int i = 0; i < keyCount; i++) {
-                            if ((i + thread) % 4 != 0) {
-                                mine.add("race-" + i);
-                            }
-                        }
-                        Collections.shuffle(mine, new Random(thread));
                         start.await();
-                        for (int from = 0; from < mine.size(); from += 100) {
-                            List<ClaimRequest> batch = new ArrayList<>();
-                            for (String key : mine.subList(from, Math.min(mine.size(), from + 100))) {
-                                // Different origins per thread: no thread may take over another's claim.
-                                batch.add(new ClaimRequest(
-                                        ns, key, new Origin("race", thread, from), "t" + thread, null, LONG));
-                            }
-                            for (ClaimResult result : target.claim(batch)) {
-                                assertThat(result.outcome()).isNotEqualTo(ClaimOutcome.RECLAIMED);
-                                if (result.outcome() == ClaimOutcome.CLAIMED) {
-                                    wins.computeIfAbsent(result.request().key(), k -> new AtomicInteger())
-                                            .incrementAndGet();
-                                }
-                            }
-                        }
+                        body.run(thread);
                         return null;
                     }));
                 }
@@ -789,14 +796,6 @@ public abstract class IdempotencyStoreContract {
             } finally {
                 pool.shutdownNow();
             }
-            assertThat(wins).hasSize(keyCount);
-            Map<String, Integer> multiple = new HashMap<>();
-            wins.forEach((key, count) -> {
-                if (count.get() != 1) {
-                    multiple.put(key, count.get());
-                }
-            });
-            assertThat(multiple).as("keys claimed more than once").isEmpty();
         }
     }
 
