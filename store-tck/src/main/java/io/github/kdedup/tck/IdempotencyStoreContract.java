@@ -43,7 +43,8 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /**
- * The contract every {@link IdempotencyStore} passes: DESIGN.md section 3 as executable sentences.
+ * The contract every {@link IdempotencyStore} passes: the store contract (README, "The store contract")
+ * as executable sentences.
  *
  * <p>A store module adds one test class that extends this one and implements {@link #openStore()}.
  * Each test works in a fresh random namespace, so one server serves every test and every run. Stores
