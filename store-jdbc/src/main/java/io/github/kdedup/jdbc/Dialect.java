@@ -24,16 +24,14 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The SQL of one dialect on one table. Stateless apart from the table name: thread-safe. Every
- * method works on a connection the caller holds; {@code ownTransaction} says whether the method may
- * commit (a pooled autocommit connection) or must stay inside the caller's transaction.
+ * method works on a connection the caller holds and tries once: retries belong to {@link Attempts}
+ * alone. {@link #claimCompleted} stays inside the caller's transaction; every other method works in
+ * a transaction of its own on a connection in autocommit mode.
  */
 abstract class Dialect {
 
     static final String IN_PROGRESS = "IN_PROGRESS";
     static final String COMPLETED = "COMPLETED";
-
-    /** How often a batch is retried after a deadlock or when a conflicting row vanished before it could be read. */
-    static final int ATTEMPTS = 5;
 
     final String table;
 
@@ -50,15 +48,22 @@ abstract class Dialect {
     abstract int maxBatchSize();
 
     /**
-     * Claims distinct keys by the claim rules; the new record has {@code state} and expires after
-     * {@code duration}, or after each request's lease when it is null.
+     * Claims distinct keys for the store, by the claim rules, in a transaction of its own (the
+     * connection is in autocommit mode and is left so): a new record is IN_PROGRESS and expires after
+     * its request's lease.
+     *
+     * @return one result per request, in order; {@code null} where the key's row changed under the
+     *     statement and the request must be asked again (see {@link Attempts})
      */
-    abstract List<ClaimResult> claim(
-            Connection c,
-            List<ClaimRequest> requests,
-            ClaimState state,
-            @Nullable Duration duration,
-            boolean ownTransaction)
+    abstract List<@Nullable ClaimResult> claimInProgress(Connection c, List<ClaimRequest> requests) throws SQLException;
+
+    /**
+     * Claims distinct keys inside the caller's transaction, by the claim rules: a new record is
+     * COMPLETED and expires after {@code retention}. Never commits or rolls back.
+     *
+     * @return one result per request, in order; {@code null} as for {@link #claimInProgress}
+     */
+    abstract List<@Nullable ClaimResult> claimCompleted(Connection c, List<ClaimRequest> requests, Duration retention)
             throws SQLException;
 
     abstract List<Boolean> complete(Connection c, List<Claim> claims, Duration retention) throws SQLException;
@@ -69,10 +74,41 @@ abstract class Dialect {
 
     abstract int purgeExpired(Connection c, int limit) throws SQLException;
 
-    /** Returns whether the failure is a deadlock or serialization failure that a retry may cure. */
-    static boolean retryable(SQLException e) {
-        String state = e.getSQLState();
-        return state != null && (state.equals("40001") || state.equals("40P01"));
+    /** Work on a connection. */
+    interface Work<T> {
+        T run() throws SQLException;
+    }
+
+    /**
+     * Runs {@code work} in one transaction on a connection in autocommit mode, and leaves it in
+     * autocommit mode: committed when the work returns, rolled back when it throws. No retry.
+     */
+    static <T> T inOwnTransaction(Connection c, Work<T> work) throws SQLException {
+        c.setAutoCommit(false);
+        Throwable failure = null;
+        try {
+            T result = work.run();
+            c.commit();
+            return result;
+        } catch (SQLException | RuntimeException e) {
+            failure = e;
+            try {
+                c.rollback();
+            } catch (SQLException rollback) {
+                e.addSuppressed(rollback);
+            }
+            throw e;
+        } finally {
+            try {
+                c.setAutoCommit(true);
+            } catch (SQLException reset) {
+                // A broken connection (a timeout): report the failure that broke it, not this echo.
+                if (failure == null) {
+                    throw reset;
+                }
+                failure.addSuppressed(reset);
+            }
+        }
     }
 
     /** Returns the DDL of this dialect for this table, as shipped in the resource. */

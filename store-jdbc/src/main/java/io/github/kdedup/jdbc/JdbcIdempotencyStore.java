@@ -5,7 +5,6 @@ import io.github.kdedup.AbstractIdempotencyStore;
 import io.github.kdedup.Claim;
 import io.github.kdedup.ClaimRequest;
 import io.github.kdedup.ClaimResult;
-import io.github.kdedup.ClaimState;
 import io.github.kdedup.IdempotencyStoreException;
 import io.github.kdedup.StoreCapabilities;
 import io.github.kdedup.StoredRecord;
@@ -42,19 +41,22 @@ import org.slf4j.LoggerFactory;
  *   <li>Claim, PostgreSQL, one statement per batch: the batch travels as arrays ({@code unnest});
  *       the existing rows of the batch are locked with {@code FOR UPDATE} (which, under READ
  *       COMMITTED, returns each row's newest committed version); then {@code INSERT ... ON CONFLICT
- *       DO UPDATE ... WHERE <expired, or in progress with the same origin>} inserts or takes over;
- *       the statement returns, per request, whether it won and the locked row (the previous record
- *       of a RECLAIMED, the existing record of a DUPLICATE). A duplicate neither raises an error
- *       (the caller's transaction stays usable) nor writes a row version (no dead tuple). A loser
- *       whose row was inserted by a transaction that committed after the statement's snapshot is
- *       read by a second statement; if that row has vanished meanwhile, just those keys are
- *       claimed again (at most 5 attempts).
- *   <li>Claim, MariaDB, one transaction per batch: {@code SELECT ... FOR UPDATE} of the existing
- *       rows, {@code INSERT ... ON DUPLICATE KEY UPDATE} whose first assignment sets the token only
- *       where the rules allow and whose other assignments follow the token, then a read of the
- *       tokens: a row with this claim's token was won.
- *   <li>Every batch is sorted by (namespace, key) so that concurrent batches lock rows in one order;
- *       a deadlock or serialization failure that slips through is retried.
+ *       DO UPDATE ... WHERE <expired, or in progress with the same origin> AND <locked above>}
+ *       inserts or takes over; the statement returns, per request, whether it won and the locked
+ *       row (the previous record of a RECLAIMED, the existing record of a DUPLICATE). A duplicate
+ *       neither raises an error (the caller's transaction stays usable) nor writes a row version
+ *       (no dead tuple). A row inserted by a transaction that committed after the statement's
+ *       snapshot is not replaced (the statement could not say what it replaced): its requests
+ *       are claimed again by a new statement, which sees the row.
+ *   <li>Claim, MariaDB, one transaction per batch, every rule decided in Java on locked rows:
+ *       {@code SELECT ... FOR UPDATE} of the existing rows; {@code INSERT ... ON DUPLICATE KEY
+ *       UPDATE token = token} of the keys without one (a row inserted meanwhile is only locked);
+ *       a locking read of those keys (this claim's token means inserted by it); one {@code INSERT
+ *       ... ON DUPLICATE KEY UPDATE} of the rows the rules let it take over.
+ *   <li>Every batch is sorted by (namespace, key) so that concurrent batches lock rows in one order.
+ *       One loop, {@link Attempts}, owns every retry: a batch is tried at most {@value
+ *       Attempts#MAX} times in all, after a deadlock or serialization failure, or for the requests
+ *       whose rows changed under the statement.
  *   <li>Complete and release are fenced by the token, one statement per batch on PostgreSQL
  *       ({@code UPDATE ... FROM unnest ... RETURNING}, {@code DELETE ... USING unnest ...
  *       RETURNING}); on MariaDB a locking read of the rows still in progress under their tokens,
@@ -177,18 +179,21 @@ public final class JdbcIdempotencyStore extends AbstractIdempotencyStore {
     protected List<ClaimResult> doClaim(List<ClaimRequest> requests) {
         return withConnection(
                 "claim of " + requests.size() + " keys",
-                c -> retrying(() -> dialect.claim(c, requests, ClaimState.IN_PROGRESS, null, true)));
+                c -> Attempts.settle(requests, batch -> dialect.claimInProgress(c, batch), true));
     }
 
     @Override
     protected List<Boolean> doComplete(List<Claim> claims, Duration retention) {
         return withConnection(
-                "complete of " + claims.size() + " keys", c -> retrying(() -> dialect.complete(c, claims, retention)));
+                "complete of " + claims.size() + " keys",
+                c -> Attempts.settle(claims, batch -> dialect.complete(c, batch, retention), true));
     }
 
     @Override
     protected List<Boolean> doRelease(List<Claim> claims) {
-        return withConnection("release of " + claims.size() + " keys", c -> retrying(() -> dialect.release(c, claims)));
+        return withConnection(
+                "release of " + claims.size() + " keys",
+                c -> Attempts.settle(claims, batch -> dialect.release(c, batch), true));
     }
 
     @Override
@@ -218,23 +223,6 @@ public final class JdbcIdempotencyStore extends AbstractIdempotencyStore {
 
     interface SqlWork<T> {
         T run(Connection c) throws SQLException;
-    }
-
-    interface Attempt<T> {
-        T run() throws SQLException;
-    }
-
-    /** Retries single-statement work that the database aborted to break a deadlock. */
-    private static <T> T retrying(Attempt<T> attempt) throws SQLException {
-        for (int i = 1; ; i++) {
-            try {
-                return attempt.run();
-            } catch (SQLException e) {
-                if (!Dialect.retryable(e) || i >= Dialect.ATTEMPTS) {
-                    throw e;
-                }
-            }
-        }
     }
 
     private <T> T withConnection(String operation, SqlWork<T> work) {

@@ -6,13 +6,10 @@ import io.github.kdedup.IdempotencyStore;
 import io.github.kdedup.IdempotencyStoreException;
 import io.github.kdedup.IdempotencyStoreProvider;
 import io.github.kdedup.StoreUri;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.Locale;
 import java.util.Set;
-import org.jspecify.annotations.Nullable;
+import java.util.TreeSet;
 
 /**
  * Opens {@link JdbcIdempotencyStore}s, each with its own HikariCP pool, for {@code
@@ -26,11 +23,22 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@code kdedupTable}: the table, default {@value JdbcIdempotencyStore#DEFAULT_TABLE};
  *   <li>{@code kdedupPoolSize}: the pool's maximum size, default {@value #DEFAULT_POOL_SIZE};
  *   <li>{@code kdedupCreateTable}: {@code true} (default) or {@code false};
- *   <li>{@code kdedupConnectionTimeout}: how long an operation waits for a connection before it
- *       fails, ISO-8601, default {@code PT5S}; during a database outage each operation fails after
- *       at most this long;
+ *   <li>{@code kdedupConnectionTimeout}: how long an operation waits for a working connection
+ *       (HikariCP's {@code connectionTimeout}, which also bounds the check of an idle one), ISO-8601
+ *       or milliseconds, default {@code PT5S}, at least 250 ms;
+ *   <li>{@code kdedupSocketTimeout}: how long the driver waits for any answer of the database
+ *       before it gives the connection up (the driver's {@code socketTimeout}), ISO-8601 or
+ *       milliseconds, at least one second; default: the connection timeout;
  *   <li>{@code kdedupPurgeEvery}: run the purge at this delay, ISO-8601 (default: never).
  * </ul>
+ *
+ * <p><b>Every operation is bounded in time.</b> During a database outage, whether the server is
+ * down or stops answering with its connections left open, each operation fails with an {@link
+ * IdempotencyStoreException} after at most {@code kdedupConnectionTimeout + kdedupSocketTimeout}:
+ * 10 s by default. A statement that legitimately runs longer than the socket timeout fails too, so
+ * raise it for very large purges or long lock waits. A driver {@code socketTimeout} written in the
+ * URL (in the driver's unit: seconds for PostgreSQL, milliseconds for MariaDB) is used as given
+ * instead, and then bounds each statement.
  *
  * <p>{@code user} and {@code password} are taken out of the URL too and handed to the pool, so the
  * password never sits in a URL that a driver or the pool might print. Every other parameter is
@@ -41,11 +49,18 @@ public final class JdbcStoreProvider implements IdempotencyStoreProvider {
     /** The default pool size: a store borrows one connection per operation. */
     public static final int DEFAULT_POOL_SIZE = 4;
 
-    /** The default connection timeout. */
+    /** The default connection timeout, and so the default socket timeout. */
     public static final Duration DEFAULT_CONNECTION_TIMEOUT = Duration.ofSeconds(5);
 
-    private static final String PARAMETERS =
-            "kdedupTable, kdedupPoolSize, kdedupCreateTable, kdedupConnectionTimeout, kdedupPurgeEvery";
+    private static final String TABLE = "kdedupTable";
+    private static final String POOL_SIZE = "kdedupPoolSize";
+    private static final String CREATE_TABLE = "kdedupCreateTable";
+    private static final String CONNECTION_TIMEOUT = "kdedupConnectionTimeout";
+    private static final String SOCKET_TIMEOUT = "kdedupSocketTimeout";
+    private static final String PURGE_EVERY = "kdedupPurgeEvery";
+    private static final String DRIVER_SOCKET_TIMEOUT = "socketTimeout";
+    private static final Set<String> OWN =
+            Set.of(TABLE, POOL_SIZE, CREATE_TABLE, CONNECTION_TIMEOUT, SOCKET_TIMEOUT, PURGE_EVERY, "user", "password");
 
     /** Creates the provider; called by {@link java.util.ServiceLoader}. */
     public JdbcStoreProvider() {}
@@ -57,58 +72,39 @@ public final class JdbcStoreProvider implements IdempotencyStoreProvider {
 
     @Override
     public IdempotencyStore open(StoreUri uri) {
-        String raw = uri.raw();
-        String base = uri.base();
-        if (uri.scheme().equals("jdbc:mysql")) {
-            base = "jdbc:mariadb:" + base.substring("jdbc:mysql:".length());
-        }
-        StringBuilder driverQuery = new StringBuilder();
-        String table = JdbcIdempotencyStore.DEFAULT_TABLE;
-        int poolSize = DEFAULT_POOL_SIZE;
-        boolean createTable = true;
-        Duration connectionTimeout = DEFAULT_CONNECTION_TIMEOUT;
-        Duration purgeEvery = null;
-        String user = null;
-        String password = null;
-        int question = raw.indexOf('?');
-        if (question >= 0) {
-            for (String pair : raw.substring(question + 1).split("&")) {
-                if (pair.isEmpty()) {
-                    continue;
-                }
-                int eq = pair.indexOf('=');
-                String name = decode(eq < 0 ? pair : pair.substring(0, eq));
-                String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
-                switch (name) {
-                    case "kdedupTable" -> table = TableName.requireValid(value);
-                    case "kdedupPoolSize" -> poolSize = positiveInt(name, value);
-                    case "kdedupCreateTable" -> createTable = bool(name, value);
-                    case "kdedupConnectionTimeout" -> connectionTimeout = duration(name, value);
-                    case "kdedupPurgeEvery" -> purgeEvery = duration(name, value);
-                    case "user" -> user = value;
-                    case "password" -> password = value;
-                    default -> {
-                        if (name.toLowerCase(Locale.ROOT).startsWith("kdedup")) {
-                            throw new IllegalArgumentException("unknown parameter '" + name + "' in " + uri.redacted()
-                                    + "; the JDBC store accepts " + PARAMETERS);
-                        }
-                        driverQuery
-                                .append(driverQuery.length() == 0 ? "?" : "&")
-                                .append(pair);
-                    }
-                }
+        for (String name : uri.parameters().keySet()) {
+            if (name.toLowerCase(Locale.ROOT).startsWith("kdedup") && !OWN.contains(name)) {
+                throw new IllegalArgumentException("unknown parameter '" + name + "' in " + uri.redacted()
+                        + "; the JDBC store accepts " + String.join(", ", new TreeSet<>(OWN)));
             }
         }
+        boolean postgres = uri.scheme().equals("jdbc:postgresql");
+        String table = TableName.requireValid(uri.parameter(TABLE).orElse(JdbcIdempotencyStore.DEFAULT_TABLE));
+        int poolSize = uri.intParameter(POOL_SIZE, 1).orElse(DEFAULT_POOL_SIZE);
+        boolean createTable = uri.booleanParameter(CREATE_TABLE).orElse(true);
+        Duration connectionTimeout = uri.durationParameter(CONNECTION_TIMEOUT).orElse(DEFAULT_CONNECTION_TIMEOUT);
         if (connectionTimeout.toMillis() < 250) {
             throw new IllegalArgumentException(
-                    "kdedupConnectionTimeout must be at least 250 ms (HikariCP's minimum), got " + connectionTimeout);
+                    CONNECTION_TIMEOUT + " must be at least 250 ms (HikariCP's minimum), got " + connectionTimeout);
         }
-        String jdbcUrl = base + driverQuery;
+        Duration socketTimeout = uri.durationParameter(SOCKET_TIMEOUT).orElse(connectionTimeout);
+        if (socketTimeout.toMillis() < 1000) {
+            throw new IllegalArgumentException(SOCKET_TIMEOUT + " must be at least 1 s, got " + socketTimeout);
+        }
+        if (uri.parameter(SOCKET_TIMEOUT).isPresent()
+                && uri.parameter(DRIVER_SOCKET_TIMEOUT).isPresent()) {
+            throw new IllegalArgumentException("give either " + SOCKET_TIMEOUT + " or the driver's "
+                    + DRIVER_SOCKET_TIMEOUT + " in " + uri.redacted() + ", not both");
+        }
+        Duration purgeEvery = uri.durationParameter(PURGE_EVERY).orElse(null);
+        String password = uri.parameter("password").orElse(null);
+
+        String jdbcUrl = driverUrl(uri, postgres, socketTimeout);
         Secrets secrets = Secrets.of(password);
         String location = secrets.redact(StoreUri.redact(jdbcUrl));
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(jdbcUrl);
-        config.setUsername(user);
+        config.setUsername(uri.parameter("user").orElse(null));
         config.setPassword(password);
         config.setMaximumPoolSize(poolSize);
         config.setMinimumIdle(Math.min(poolSize, 1));
@@ -118,7 +114,7 @@ public final class JdbcStoreProvider implements IdempotencyStoreProvider {
         config.setConnectionTimeout(connectionTimeout.toMillis());
         config.setValidationTimeout(Math.min(connectionTimeout.toMillis(), 5_000));
         config.setAutoCommit(true);
-        if (!uri.scheme().equals("jdbc:postgresql")) {
+        if (!postgres) {
             // No gap locks on the claim's locking reads, so concurrent batches of new keys do not deadlock.
             config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
         }
@@ -136,42 +132,43 @@ public final class JdbcStoreProvider implements IdempotencyStoreProvider {
                 .location(location)
                 .table(table)
                 .createTable(createTable)
-                .dialect(uri.scheme().equals("jdbc:postgresql") ? SqlDialect.POSTGRESQL : SqlDialect.MARIADB);
+                .dialect(postgres ? SqlDialect.POSTGRESQL : SqlDialect.MARIADB);
         if (purgeEvery != null) {
             builder.purgeEvery(purgeEvery);
         }
         return builder.build();
     }
 
-    private static String decode(String text) {
-        return URLDecoder.decode(text, StandardCharsets.UTF_8);
-    }
-
-    private static int positiveInt(String name, String value) {
-        try {
-            int n = Integer.parseInt(value);
-            if (n >= 1) {
-                return n;
+    /**
+     * The URL the driver gets: the base (with {@code jdbc:mysql} served by the MariaDB driver), every
+     * parameter that is not kdedup's, exactly as written (drivers decode their own parameters, and
+     * not all of them alike), and the socket timeout unless the URL sets the driver's own.
+     */
+    private static String driverUrl(StoreUri uri, boolean postgres, Duration socketTimeout) {
+        String base = uri.base();
+        if (uri.scheme().equals("jdbc:mysql")) {
+            base = "jdbc:mariadb:" + base.substring("jdbc:mysql:".length());
+        }
+        StringBuilder url = new StringBuilder(base);
+        String raw = uri.raw();
+        int question = raw.indexOf('?');
+        if (question >= 0) {
+            for (String pair : raw.substring(question + 1).split("&")) {
+                int eq = pair.indexOf('=');
+                String name = StoreUri.decode(eq < 0 ? pair : pair.substring(0, eq));
+                if (!pair.isEmpty() && !OWN.contains(name)) {
+                    url.append(url.length() == base.length() ? '?' : '&').append(pair);
+                }
             }
-        } catch (NumberFormatException e) {
-            // reported below
         }
-        throw new IllegalArgumentException(name + " must be a whole number >= 1, got '" + value + "'");
-    }
-
-    private static boolean bool(String name, String value) {
-        if (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false")) {
-            return Boolean.parseBoolean(value);
+        if (uri.parameter(DRIVER_SOCKET_TIMEOUT).isEmpty()) {
+            // PostgreSQL counts whole seconds (rounded up here), MariaDB milliseconds.
+            long value = postgres ? (socketTimeout.toMillis() + 999) / 1000 : socketTimeout.toMillis();
+            url.append(url.length() == base.length() ? '?' : '&')
+                    .append(DRIVER_SOCKET_TIMEOUT)
+                    .append('=')
+                    .append(value);
         }
-        throw new IllegalArgumentException(name + " must be true or false, got '" + value + "'");
-    }
-
-    private static Duration duration(String name, @Nullable String value) {
-        try {
-            return Duration.parse(value);
-        } catch (DateTimeParseException | NullPointerException e) {
-            throw new IllegalArgumentException(
-                    name + " must be an ISO-8601 duration such as PT5S, got '" + value + "'", e);
-        }
+        return url.toString();
     }
 }

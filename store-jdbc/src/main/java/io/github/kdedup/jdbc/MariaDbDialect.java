@@ -65,103 +65,151 @@ final class MariaDbDialect extends Dialect {
         return new String(bytes, StandardCharsets.UTF_8);
     }
 
-    /** Runs {@code work} in its own transaction (retrying deadlocks), or inside the caller's. */
-    private <T> T inTransaction(Connection c, boolean ownTransaction, Work<T> work) throws SQLException {
-        if (!ownTransaction) {
-            return work.run();
-        }
-        c.setAutoCommit(false);
-        try {
-            for (int attempt = 1; ; attempt++) {
-                try {
-                    T result = work.run();
-                    c.commit();
-                    return result;
-                } catch (SQLException e) {
-                    c.rollback();
-                    if (!retryable(e) || attempt >= ATTEMPTS) {
-                        throw e;
-                    }
-                }
-            }
-        } finally {
-            c.setAutoCommit(true);
-        }
-    }
-
-    private interface Work<T> {
-        T run() throws SQLException;
+    @Override
+    List<@Nullable ClaimResult> claimInProgress(Connection c, List<ClaimRequest> requests) throws SQLException {
+        return inOwnTransaction(c, () -> claim(c, requests, ClaimState.IN_PROGRESS, null));
     }
 
     @Override
-    List<ClaimResult> claim(
-            Connection c,
-            List<ClaimRequest> requests,
-            ClaimState state,
-            @Nullable Duration duration,
-            boolean ownTransaction)
+    List<@Nullable ClaimResult> claimCompleted(Connection c, List<ClaimRequest> requests, Duration retention)
             throws SQLException {
-        List<Integer> order = lockOrder(requests, ClaimRequest::namespace, ClaimRequest::key);
-        return inTransaction(c, ownTransaction, () -> claimLocked(c, requests, order, state, duration));
+        return claim(c, requests, ClaimState.COMPLETED, retention);
     }
 
-    private List<ClaimResult> claimLocked(
-            Connection c,
-            List<ClaimRequest> requests,
-            List<Integer> order,
-            ClaimState state,
-            @Nullable Duration duration)
+    /** A row as a claim reads it under its lock. */
+    private record Row(ExistingRecord record, String token, boolean live) {}
+
+    /**
+     * Claims in the current transaction. Every rule is decided here, in Java, on rows this
+     * transaction holds locked, so each key's decision and write are one atomic step, and origins
+     * compare exactly whatever the columns' collation:
+     *
+     * <ol>
+     *   <li>lock and read the existing rows ({@code SELECT ... FOR UPDATE}, which reads the newest
+     *       committed version at any isolation level);
+     *   <li>insert the keys that had no row; a row another transaction inserted meanwhile is left as
+     *       it is, but locked ({@code ON DUPLICATE KEY UPDATE} of nothing);
+     *   <li>lock and read those keys again: a row holding this claim's token was inserted by it, any
+     *       other is decided like the rows of step 1;
+     *   <li>take over, in one statement, the rows the rules let this claim replace (expired, or in
+     *       progress with the same origin).
+     * </ol>
+     */
+    private List<@Nullable ClaimResult> claim(
+            Connection c, List<ClaimRequest> requests, ClaimState state, @Nullable Duration duration)
             throws SQLException {
         int n = requests.size();
-        String in = "(namespace, claim_key) IN (" + rows(n, "(?, ?)") + ")";
-        // 1. Lock the existing rows, in primary-key order, and read them as they are now: the
-        //    previous record of a RECLAIMED and the existing record of a DUPLICATE.
-        Map<Integer, ExistingRecord> before = new HashMap<>();
-        Map<String, Integer> indexOf = new HashMap<>();
+        List<Integer> order = lockOrder(requests, ClaimRequest::namespace, ClaimRequest::key);
+        String[] tokens = new String[n];
         for (int i = 0; i < n; i++) {
-            indexOf.put(requests.get(i).namespace() + '\u0000' + requests.get(i).key(), i);
+            tokens[i] = FencingTokens.next();
         }
-        try (PreparedStatement ps = c.prepareStatement("SELECT namespace, claim_key, " + RECORD
-                + ", expires_at > UTC_TIMESTAMP(6) FROM " + table + " WHERE " + in
-                + " ORDER BY namespace, claim_key FOR UPDATE")) {
-            bindKeys(ps, requests, order, 1);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    if (rs.getBoolean(9)) {
-                        Integer i = indexOf.get(text(rs.getBytes(1)) + '\u0000' + text(rs.getBytes(2)));
-                        before.put(i, existing(rs, 3));
-                    }
+        ClaimResult[] results = new ClaimResult[n];
+        List<Integer> takeovers = new ArrayList<>();
+        Map<Integer, Row> rows = lockAndRead(c, requests, order);
+        List<Integer> absent = new ArrayList<>();
+        for (int i : order) {
+            Row row = rows.get(i);
+            if (row == null) {
+                absent.add(i);
+            } else {
+                decide(requests.get(i), row, tokens[i], i, results, takeovers);
+            }
+        }
+        if (!absent.isEmpty()) {
+            upsert(c, requests, absent, tokens, state, duration, false);
+            Map<Integer, Row> after = lockAndRead(c, requests, absent);
+            for (int i : absent) {
+                Row row = after.get(i);
+                if (row == null) {
+                    throw new SQLException("the row of " + requests.get(i).namespace() + "/"
+                            + requests.get(i).key() + " vanished while this transaction held its lock; is " + table
+                            + " an InnoDB table?");
+                }
+                if (row.token().equals(tokens[i])) {
+                    results[i] = ClaimResult.claimed(requests.get(i), tokens[i]);
+                } else {
+                    decide(requests.get(i), row, tokens[i], i, results, takeovers);
                 }
             }
         }
-        // 2. Insert, or take over where the rules allow. MariaDB applies the assignments left to
-        //    right and later ones see the new values: token decides first, and the other columns
-        //    follow it (tokens are unique, so "token = VALUES(token)" means "this claim won").
-        String[] tokens = new String[n];
-        StringBuilder insert = new StringBuilder("INSERT INTO ")
+        if (!takeovers.isEmpty()) {
+            upsert(c, requests, takeovers, tokens, state, duration, true);
+        }
+        return Arrays.asList(results);
+    }
+
+    /** Applies the claim rules to a locked row: a DUPLICATE answer, or a takeover to write. */
+    private static void decide(
+            ClaimRequest r, Row row, String token, int i, ClaimResult[] results, List<Integer> takeovers) {
+        if (!row.live()) {
+            results[i] = ClaimResult.claimed(r, token);
+            takeovers.add(i);
+        } else if (row.record().state() == ClaimState.IN_PROGRESS
+                && row.record().origin().equals(r.origin())) {
+            results[i] = ClaimResult.reclaimed(r, token, row.record());
+            takeovers.add(i);
+        } else {
+            results[i] = ClaimResult.duplicate(r, row.record());
+        }
+    }
+
+    /** Locks the rows of the requests at these indexes (in lock order) and reads them, by request index. */
+    private Map<Integer, Row> lockAndRead(Connection c, List<ClaimRequest> requests, List<Integer> indexes)
+            throws SQLException {
+        Map<String, Integer> indexOf = new HashMap<>();
+        for (int i : indexes) {
+            indexOf.put(requests.get(i).namespace() + '\u0000' + requests.get(i).key(), i);
+        }
+        Map<Integer, Row> rows = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT namespace, claim_key, " + RECORD
+                + ", token, expires_at > UTC_TIMESTAMP(6) FROM " + table + " WHERE (namespace, claim_key) IN ("
+                + rows(indexes.size(), "(?, ?)") + ") ORDER BY namespace, claim_key FOR UPDATE")) {
+            bindKeys(ps, requests, indexes, 1);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Integer i = indexOf.get(text(rs.getBytes(1)) + '\u0000' + text(rs.getBytes(2)));
+                    // VARCHAR keeps trailing spaces: the topic reads back exactly as written, and the rules
+                    // compare it in Java (decide), never in SQL, where utf8mb4_bin pads spaces.
+                    rows.put(i, new Row(existing(rs, 3), rs.getString(9), rs.getBoolean(10)));
+                }
+            }
+        }
+        return rows;
+    }
+
+    /**
+     * Writes new records for the requests at these indexes. With {@code replace} false a row that
+     * exists is left unchanged (and locked); with {@code replace} true it is overwritten, which only
+     * rows this transaction holds locked and has decided to take over may be.
+     */
+    private void upsert(
+            Connection c,
+            List<ClaimRequest> requests,
+            List<Integer> indexes,
+            String[] tokens,
+            ClaimState state,
+            @Nullable Duration duration,
+            boolean replace)
+            throws SQLException {
+        StringBuilder sql = new StringBuilder("INSERT INTO ")
                 .append(table)
                 .append(" (namespace, claim_key, state, token, owner, origin_topic, origin_partition, origin_offset,"
                         + " fingerprint, expires_at) VALUES ")
-                .append(rows(n, "(?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6) + INTERVAL ? MICROSECOND)"))
-                .append(" ON DUPLICATE KEY UPDATE token = IF(expires_at <= UTC_TIMESTAMP(6) OR (state = '")
-                .append(IN_PROGRESS)
-                .append("' AND origin_topic = VALUES(origin_topic) AND origin_partition = VALUES(origin_partition)"
-                        + " AND origin_offset = VALUES(origin_offset)), VALUES(token), token)");
-        for (String column : List.of(
-                "state", "owner", "origin_topic", "origin_partition", "origin_offset", "fingerprint", "expires_at")) {
-            insert.append(", ")
-                    .append(column)
-                    .append(" = IF(token = VALUES(token), VALUES(")
-                    .append(column)
-                    .append("), ")
-                    .append(column)
-                    .append(')');
+                .append(rows(indexes.size(), "(?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6) + INTERVAL ? MICROSECOND)"))
+                .append(" ON DUPLICATE KEY UPDATE ");
+        if (replace) {
+            sql.append("state = VALUES(state), token = VALUES(token), owner = VALUES(owner), "
+                    + "origin_topic = VALUES(origin_topic), origin_partition = VALUES(origin_partition), "
+                    + "origin_offset = VALUES(origin_offset), fingerprint = VALUES(fingerprint), "
+                    + "expires_at = VALUES(expires_at)");
+        } else {
+            sql.append("token = token");
         }
-        try (PreparedStatement ps = c.prepareStatement(insert.toString())) {
+        try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
             int p = 1;
-            for (int i : order) {
+            for (int i : indexes) {
                 ClaimRequest r = requests.get(i);
-                tokens[i] = FencingTokens.next();
                 ps.setBytes(p++, utf8(r.namespace()));
                 ps.setBytes(p++, utf8(r.key()));
                 ps.setString(p++, state.name());
@@ -175,44 +223,12 @@ final class MariaDbDialect extends Dialect {
             }
             ps.executeUpdate();
         }
-        // 3. Read the tokens back: ours means won. Every row is locked by this transaction now.
-        ClaimResult[] results = new ClaimResult[n];
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT namespace, claim_key, " + RECORD + ", token FROM " + table + " WHERE " + in)) {
-            bindKeys(ps, requests, order, 1);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    int i = indexOf.get(text(rs.getBytes(1)) + '\u0000' + text(rs.getBytes(2)));
-                    ClaimRequest r = requests.get(i);
-                    ExistingRecord previous = before.get(i);
-                    if (tokens[i].equals(rs.getString(9))) {
-                        // The clock moved since step 1: a row live then may have expired by step 2.
-                        boolean takeover = previous != null
-                                && previous.state() == ClaimState.IN_PROGRESS
-                                && previous.origin().equals(r.origin());
-                        results[i] = !takeover
-                                ? ClaimResult.claimed(r, tokens[i])
-                                : ClaimResult.reclaimed(r, tokens[i], previous);
-                    } else {
-                        results[i] = ClaimResult.duplicate(r, existing(rs, 3));
-                    }
-                }
-            }
-        }
-        for (int i = 0; i < n; i++) {
-            if (results[i] == null) {
-                throw new SQLException("the row of " + requests.get(i).namespace() + "/"
-                        + requests.get(i).key() + " vanished while this transaction held its lock; is " + table
-                        + " an InnoDB table?");
-            }
-        }
-        return Arrays.asList(results);
     }
 
-    private static int bindKeys(PreparedStatement ps, List<ClaimRequest> requests, List<Integer> order, int first)
+    private static int bindKeys(PreparedStatement ps, List<ClaimRequest> requests, List<Integer> indexes, int first)
             throws SQLException {
         int p = first;
-        for (int i : order) {
+        for (int i : indexes) {
             ps.setBytes(p++, utf8(requests.get(i).namespace()));
             ps.setBytes(p++, utf8(requests.get(i).key()));
         }
@@ -238,7 +254,7 @@ final class MariaDbDialect extends Dialect {
      * those rows: the lock keeps them as read, so the answer is the read's.
      */
     private List<Boolean> fenced(Connection c, List<Claim> claims, String change) throws SQLException {
-        return inTransaction(c, true, () -> {
+        return inOwnTransaction(c, () -> {
             List<Integer> order = lockOrder(claims, Claim::namespace, Claim::key);
             int n = claims.size();
             Map<String, Integer> indexOf = new HashMap<>();

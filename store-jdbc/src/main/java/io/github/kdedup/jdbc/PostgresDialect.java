@@ -14,7 +14,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -27,7 +26,6 @@ final class PostgresDialect extends Dialect {
             "state, owner, origin_topic, origin_partition, origin_offset, fingerprint, expires_at";
 
     private final String claimSql;
-    private final String readSql;
     private final String completeSql;
     private final String releaseSql;
     private final String findSql;
@@ -41,9 +39,13 @@ final class PostgresDialect extends Dialect {
         //    so what it returns is exactly what ON CONFLICT will see (the rows stay locked by us).
         //    Locking a row writes no new tuple version.
         // 3. ins: the insert, which runs only after locked is complete (the InitPlan count gates it);
-        //    a conflict updates the row only where the claim rules allow it. A false WHERE only locks.
+        //    a conflict updates the row only where the claim rules allow it AND the row is one that
+        //    locked holds: a row inserted by a transaction that committed after the statement's
+        //    snapshot is not in locked, so the statement cannot report what it replaced, and must
+        //    not replace it. A false WHERE only locks.
         // 4. The answer per request: won or not, and the locked row for the previous/existing record.
-        //    A loser without a locked row met a row inserted after the snapshot: read it afterwards.
+        //    A loser without a locked row met such a late row: that request is asked again in a new
+        //    statement, whose snapshot sees the row.
         this.claimSql = "WITH input AS (SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::int[], "
                 + "?::bigint[], ?::text[], ?::text[], ?::bigint[]) WITH ORDINALITY AS i(namespace, claim_key, owner, "
                 + "origin_topic, origin_partition, origin_offset, fingerprint, token, millis, ord)), "
@@ -59,18 +61,15 @@ final class PostgresDialect extends Dialect {
                 + "owner = EXCLUDED.owner, origin_topic = EXCLUDED.origin_topic, "
                 + "origin_partition = EXCLUDED.origin_partition, origin_offset = EXCLUDED.origin_offset, "
                 + "fingerprint = EXCLUDED.fingerprint, expires_at = EXCLUDED.expires_at "
-                + "WHERE t.expires_at <= statement_timestamp() OR (t.state = '" + IN_PROGRESS + "' "
+                + "WHERE (t.expires_at <= statement_timestamp() OR (t.state = '" + IN_PROGRESS + "' "
                 + "AND t.origin_topic = EXCLUDED.origin_topic AND t.origin_partition = EXCLUDED.origin_partition "
-                + "AND t.origin_offset = EXCLUDED.origin_offset) "
+                + "AND t.origin_offset = EXCLUDED.origin_offset)) "
+                + "AND EXISTS (SELECT 1 FROM locked l WHERE l.namespace = t.namespace AND l.claim_key = t.claim_key) "
                 + "RETURNING t.namespace, t.claim_key) "
                 + "SELECT i.ord, ins.claim_key IS NOT NULL AS won, l.state, l.owner, l.origin_topic, "
                 + "l.origin_partition, l.origin_offset, l.fingerprint, l.expires_at > statement_timestamp() AS live "
                 + "FROM input i LEFT JOIN ins ON ins.namespace = i.namespace AND ins.claim_key = i.claim_key "
                 + "LEFT JOIN locked l ON l.namespace = i.namespace AND l.claim_key = i.claim_key ORDER BY i.ord";
-        this.readSql = "SELECT u.ord, t.state, t.owner, t.origin_topic, t.origin_partition, t.origin_offset, "
-                + "t.fingerprint FROM unnest(?::text[], ?::text[]) WITH ORDINALITY AS u(namespace, claim_key, ord) "
-                + "JOIN " + table + " t ON t.namespace = u.namespace AND t.claim_key = u.claim_key "
-                + "WHERE t.expires_at > statement_timestamp()";
         String fenced =
                 " unnest(?::text[], ?::text[], ?::text[]) WITH ORDINALITY AS c(namespace, claim_key, token, ord) "
                         + "WHERE t.namespace = c.namespace AND t.claim_key = c.claim_key AND t.token = c.token "
@@ -98,35 +97,27 @@ final class PostgresDialect extends Dialect {
     }
 
     @Override
-    List<ClaimResult> claim(
-            Connection c,
-            List<ClaimRequest> requests,
-            ClaimState state,
-            @Nullable Duration duration,
-            boolean ownTransaction)
-            throws SQLException {
-        ClaimResult[] results = new ClaimResult[requests.size()];
-        List<Integer> pending = new ArrayList<>(lockOrder(requests, ClaimRequest::namespace, ClaimRequest::key));
-        for (int attempt = 1; !pending.isEmpty(); attempt++) {
-            if (attempt > ATTEMPTS) {
-                throw new SQLException("the rows of " + pending.size() + " keys changed under every one of " + ATTEMPTS
-                        + " attempts to claim them; the table is under heavy churn, try again");
-            }
-            pending = claimOnce(c, requests, pending, state, duration, results);
-        }
-        return Arrays.asList(results);
+    List<@Nullable ClaimResult> claimInProgress(Connection c, List<ClaimRequest> requests) throws SQLException {
+        // One statement in autocommit mode: its own transaction.
+        return claim(c, requests, ClaimState.IN_PROGRESS, null);
     }
 
-    /** Claims the pending requests (indexes, in lock order); returns those to try again. */
-    private List<Integer> claimOnce(
-            Connection c,
-            List<ClaimRequest> requests,
-            List<Integer> pending,
-            ClaimState state,
-            @Nullable Duration duration,
-            ClaimResult[] results)
+    @Override
+    List<@Nullable ClaimResult> claimCompleted(Connection c, List<ClaimRequest> requests, Duration retention)
             throws SQLException {
-        int n = pending.size();
+        return claim(c, requests, ClaimState.COMPLETED, retention);
+    }
+
+    /**
+     * Claims in one statement; the new records have {@code state} and expire after {@code duration},
+     * or after each request's lease when it is null. A request whose row the statement could not see
+     * is answered {@code null}.
+     */
+    private List<@Nullable ClaimResult> claim(
+            Connection c, List<ClaimRequest> requests, ClaimState state, @Nullable Duration duration)
+            throws SQLException {
+        List<Integer> order = lockOrder(requests, ClaimRequest::namespace, ClaimRequest::key);
+        int n = order.size();
         String[] namespaces = new String[n];
         String[] keys = new String[n];
         String[] owners = new String[n];
@@ -137,7 +128,7 @@ final class PostgresDialect extends Dialect {
         String[] tokens = new String[n];
         Long[] millis = new Long[n];
         for (int j = 0; j < n; j++) {
-            ClaimRequest r = requests.get(pending.get(j));
+            ClaimRequest r = requests.get(order.get(j));
             namespaces[j] = r.namespace();
             keys[j] = r.key();
             owners[j] = r.owner();
@@ -148,7 +139,7 @@ final class PostgresDialect extends Dialect {
             tokens[j] = FencingTokens.next();
             millis[j] = (duration == null ? r.lease() : duration).toMillis();
         }
-        List<Integer> unknown = new ArrayList<>();
+        ClaimResult[] results = new ClaimResult[n];
         try (PreparedStatement ps = c.prepareStatement(claimSql)) {
             ps.setArray(1, c.createArrayOf("text", namespaces));
             ps.setArray(2, c.createArrayOf("text", keys));
@@ -163,55 +154,22 @@ final class PostgresDialect extends Dialect {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     int j = rs.getInt(1) - 1;
-                    ClaimRequest r = requests.get(pending.get(j));
+                    ClaimRequest r = requests.get(order.get(j));
                     boolean won = rs.getBoolean(2);
                     boolean lockedLive = rs.getString(3) != null && rs.getBoolean(9);
                     ExistingRecord locked = lockedLive ? existing(rs, 3) : null;
                     if (won) {
                         // A live row that the claim could replace was in progress with this origin.
-                        results[pending.get(j)] = locked == null
+                        results[order.get(j)] = locked == null
                                 ? ClaimResult.claimed(r, tokens[j])
                                 : ClaimResult.reclaimed(r, tokens[j], locked);
                     } else if (locked != null) {
-                        results[pending.get(j)] = ClaimResult.duplicate(r, locked);
-                    } else {
-                        unknown.add(j);
-                    }
+                        results[order.get(j)] = ClaimResult.duplicate(r, locked);
+                    } // else: a row committed after the snapshot; left null, to be asked again
                 }
             }
         }
-        if (unknown.isEmpty()) {
-            return List.of();
-        }
-        // The losing rows were inserted by transactions that committed after this statement's
-        // snapshot, so the statement could not see them. A new statement can.
-        String[] readNamespaces = new String[unknown.size()];
-        String[] readKeys = new String[unknown.size()];
-        for (int u = 0; u < unknown.size(); u++) {
-            readNamespaces[u] = namespaces[unknown.get(u)];
-            readKeys[u] = keys[unknown.get(u)];
-        }
-        boolean[] found = new boolean[unknown.size()];
-        try (PreparedStatement ps = c.prepareStatement(readSql)) {
-            ps.setArray(1, c.createArrayOf("text", readNamespaces));
-            ps.setArray(2, c.createArrayOf("text", readKeys));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    int u = rs.getInt(1) - 1;
-                    found[u] = true;
-                    int index = pending.get(unknown.get(u));
-                    results[index] = ClaimResult.duplicate(requests.get(index), existing(rs, 2));
-                }
-            }
-        }
-        // A row that vanished in between (released, or expired) is claimable again: try those keys anew.
-        List<Integer> again = new ArrayList<>();
-        for (int u = 0; u < unknown.size(); u++) {
-            if (!found[u]) {
-                again.add(pending.get(unknown.get(u)));
-            }
-        }
-        return again;
+        return Arrays.asList(results);
     }
 
     @Override

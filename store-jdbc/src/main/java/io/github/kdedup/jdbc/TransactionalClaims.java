@@ -113,11 +113,9 @@ public final class TransactionalClaims {
             }
             List<ClaimResult> answered = new ArrayList<>(distinct.size());
             for (int from = 0; from < distinct.size(); from += dialect.maxBatchSize()) {
-                answered.addAll(dialect.claim(
-                        connection,
+                answered.addAll(Attempts.settle(
                         distinct.subList(from, Math.min(distinct.size(), from + dialect.maxBatchSize())),
-                        ClaimState.COMPLETED,
-                        retention,
+                        batch -> dialect.claimCompleted(connection, batch, retention),
                         false));
             }
             ClaimResult[] results = new ClaimResult[requests.size()];

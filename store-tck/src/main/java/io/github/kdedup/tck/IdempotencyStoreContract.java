@@ -22,6 +22,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,6 +32,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.jspecify.annotations.Nullable;
@@ -41,7 +43,8 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /**
- * The contract every {@link IdempotencyStore} passes: DESIGN.md section 3 as executable sentences.
+ * The contract every {@link IdempotencyStore} passes: the store contract (README, "The store contract")
+ * as executable sentences.
  *
  * <p>A store module adds one test class that extends this one and implements {@link #openStore()}.
  * Each test works in a fresh random namespace, so one server serves every test and every run. Stores
@@ -300,6 +303,21 @@ public abstract class IdempotencyStoreContract {
             assertThat(release(abandoned)).as("the fenced token cannot release").isFalse();
             assertThat(record("order-1").state()).isEqualTo(ClaimState.IN_PROGRESS);
             assertThat(complete(retry.claim())).as("the new token completes").isTrue();
+        }
+
+        @Test
+        @DisplayName(
+                "from an origin whose topic differs only by a trailing space is DUPLICATE: origins compare exactly")
+        void shouldCompareOriginsExactly() {
+            Origin original = new Origin("t", 0, 5);
+            Claim held = claim(request("order-1", original, "c1", null, LONG)).claim();
+
+            ClaimResult padded = claim(request("order-1", new Origin("t ", 0, 5), "c2", null, LONG));
+
+            assertThat(padded.outcome()).isEqualTo(ClaimOutcome.DUPLICATE);
+            assertThat(padded.cause()).contains(DuplicateCause.REPUBLISHED);
+            assertThat(padded.existing().orElseThrow().origin()).isEqualTo(original);
+            assertThat(complete(held)).as("the first holder still completes").isTrue();
         }
 
         @Test
@@ -603,6 +621,11 @@ public abstract class IdempotencyStoreContract {
         }
     }
 
+    /** The work of one thread of a race. */
+    private interface ThreadBody {
+        void run(int thread) throws Exception;
+    }
+
     @Nested
     @DisplayName("concurrency")
     class Concurrency {
@@ -630,42 +653,140 @@ public abstract class IdempotencyStoreContract {
             }
         }
 
+        @Test
+        @DisplayName("8 threads over 4 store instances claiming the same records at once (one origin): per key one "
+                + "CLAIMED, every other RECLAIMED of the previous holder, and one claim that completes")
+        void shouldReclaimConcurrentRedeliveriesOfOneRecord() throws Exception {
+            int threads = 8;
+            int keyCount = 1_000;
+            // One origin for every claimer: the same record handed to several claimers at once.
+            Origin origin = new Origin("t", 0, 42);
+            List<IdempotencyStore> instances = new ArrayList<>(List.of(store));
+            try {
+                for (int i = 1; i < 4; i++) {
+                    // A store that is not shared keeps records per instance: then the threads share one.
+                    instances.add(store.capabilities().shared() ? openStore() : store);
+                }
+                Map<String, List<ClaimResult>> byKey = new ConcurrentHashMap<>();
+                inParallel(threads, thread -> {
+                    IdempotencyStore target = instances.get(thread % instances.size());
+                    // Every thread walks the keys in the same order, so that batches meet head on.
+                    for (int from = 0; from < keyCount; from += 100) {
+                        List<ClaimRequest> batch = new ArrayList<>();
+                        for (int i = from; i < from + 100; i++) {
+                            batch.add(new ClaimRequest(ns, "same-" + i, origin, "t" + thread, null, LONG));
+                        }
+                        for (ClaimResult result : target.claim(batch)) {
+                            List<ClaimResult> ofKey =
+                                    byKey.computeIfAbsent(result.request().key(), k -> new ArrayList<>());
+                            synchronized (ofKey) {
+                                ofKey.add(result);
+                            }
+                        }
+                    }
+                });
+
+                assertThat(byKey).hasSize(keyCount);
+                Map<String, String> wrong = new HashMap<>();
+                List<Claim> claims = new ArrayList<>();
+                byKey.forEach((key, results) -> {
+                    long claimed = results.stream()
+                            .filter(r -> r.outcome() == ClaimOutcome.CLAIMED)
+                            .count();
+                    boolean othersReclaimPrevious = results.stream()
+                            .filter(r -> r.outcome() != ClaimOutcome.CLAIMED)
+                            .allMatch(r -> r.outcome() == ClaimOutcome.RECLAIMED
+                                    && r.cause().equals(Optional.of(DuplicateCause.RETRIED))
+                                    && r.existing().orElseThrow().state() == ClaimState.IN_PROGRESS
+                                    && r.existing().orElseThrow().origin().equals(origin)
+                                    && !r.existing()
+                                            .orElseThrow()
+                                            .owner()
+                                            .equals(r.request().owner()));
+                    if (results.size() != threads || claimed != 1 || !othersReclaimPrevious) {
+                        wrong.put(key, results.toString());
+                    }
+                    results.stream().filter(ClaimResult::owns).forEach(r -> claims.add(r.claim()));
+                });
+                assertThat(wrong.size())
+                        .as(
+                                "keys without exactly one CLAIMED and %d RECLAIMED of an earlier holder, such as %s",
+                                threads - 1, wrong.entrySet().stream().limit(2).collect(Collectors.toList()))
+                        .isZero();
+
+                Map<String, Integer> completions = new HashMap<>();
+                for (int from = 0; from < claims.size(); from += 500) {
+                    List<Claim> batch = claims.subList(from, Math.min(claims.size(), from + 500));
+                    List<Boolean> answers = store.complete(batch, LONG);
+                    for (int i = 0; i < batch.size(); i++) {
+                        completions.merge(batch.get(i).key(), answers.get(i) ? 1 : 0, Integer::sum);
+                    }
+                }
+                assertThat(completions)
+                        .as("claims per key that completed")
+                        .allSatisfy((key, n) -> assertThat(n).as(key).isEqualTo(1));
+            } finally {
+                for (IdempotencyStore instance : instances) {
+                    if (instance != store) {
+                        instance.close();
+                    }
+                }
+            }
+        }
+
         private void race(List<IdempotencyStore> stores) throws Exception {
-            int threads = stores.size();
             int keyCount = 2_000;
             Map<String, AtomicInteger> wins = new ConcurrentHashMap<>();
+            inParallel(stores.size(), thread -> {
+                IdempotencyStore target = stores.get(thread);
+                // Each thread takes an overlapping window of the keys, in its own order, in batches.
+                List<String> mine = new ArrayList<>();
+                for (int i = 0; i < keyCount; i++) {
+                    if ((i + thread) % 4 != 0) {
+                        mine.add("race-" + i);
+                    }
+                }
+                Collections.shuffle(mine, new Random(thread));
+                for (int from = 0; from < mine.size(); from += 100) {
+                    List<ClaimRequest> batch = new ArrayList<>();
+                    for (String key : mine.subList(from, Math.min(mine.size(), from + 100))) {
+                        // Different origins per thread: no thread may take over another's claim.
+                        batch.add(
+                                new ClaimRequest(ns, key, new Origin("race", thread, from), "t" + thread, null, LONG));
+                    }
+                    for (ClaimResult result : target.claim(batch)) {
+                        assertThat(result.outcome()).isNotEqualTo(ClaimOutcome.RECLAIMED);
+                        if (result.outcome() == ClaimOutcome.CLAIMED) {
+                            wins.computeIfAbsent(result.request().key(), k -> new AtomicInteger())
+                                    .incrementAndGet();
+                        }
+                    }
+                }
+            });
+            assertThat(wins).hasSize(keyCount);
+            Map<String, Integer> multiple = new HashMap<>();
+            wins.forEach((key, count) -> {
+                if (count.get() != 1) {
+                    multiple.put(key, count.get());
+                }
+            });
+            assertThat(multiple).as("keys claimed more than once").isEmpty();
+        }
+
+        /**
+         * Runs {@code body} on {@code threads} threads that start together, and waits for all of
+         * them; the first failure of any thread fails the test.
+         */
+        private void inParallel(int threads, ThreadBody body) throws Exception {
             CountDownLatch start = new CountDownLatch(1);
             ExecutorService pool = Executors.newFixedThreadPool(threads);
             try {
                 List<Future<?>> futures = new ArrayList<>();
                 for (int t = 0; t < threads; t++) {
                     int thread = t;
-                    IdempotencyStore target = stores.get(t);
                     futures.add(pool.submit(() -> {
-                        // Each thread takes an overlapping window of the keys, in its own order, in batches.
-                        List<String> mine = new ArrayList<>();
-                        for (int i = 0; i < keyCount; i++) {
-                            if ((i + thread) % 4 != 0) {
-                                mine.add("race-" + i);
-                            }
-                        }
-                        Collections.shuffle(mine, new Random(thread));
                         start.await();
-                        for (int from = 0; from < mine.size(); from += 100) {
-                            List<ClaimRequest> batch = new ArrayList<>();
-                            for (String key : mine.subList(from, Math.min(mine.size(), from + 100))) {
-                                // Different origins per thread: no thread may take over another's claim.
-                                batch.add(new ClaimRequest(
-                                        ns, key, new Origin("race", thread, from), "t" + thread, null, LONG));
-                            }
-                            for (ClaimResult result : target.claim(batch)) {
-                                assertThat(result.outcome()).isNotEqualTo(ClaimOutcome.RECLAIMED);
-                                if (result.outcome() == ClaimOutcome.CLAIMED) {
-                                    wins.computeIfAbsent(result.request().key(), k -> new AtomicInteger())
-                                            .incrementAndGet();
-                                }
-                            }
-                        }
+                        body.run(thread);
                         return null;
                     }));
                 }
@@ -676,14 +797,6 @@ public abstract class IdempotencyStoreContract {
             } finally {
                 pool.shutdownNow();
             }
-            assertThat(wins).hasSize(keyCount);
-            Map<String, Integer> multiple = new HashMap<>();
-            wins.forEach((key, count) -> {
-                if (count.get() != 1) {
-                    multiple.put(key, count.get());
-                }
-            });
-            assertThat(multiple).as("keys claimed more than once").isEmpty();
         }
     }
 
@@ -745,6 +858,71 @@ public abstract class IdempotencyStoreContract {
                     .isEqualTo(ClaimOutcome.DUPLICATE);
             assertThat(claim(request(IdempotencyKeys.hashIfLong(huge + "y"))).outcome())
                     .isEqualTo(ClaimOutcome.CLAIMED);
+        }
+    }
+
+    @Nested
+    @DisplayName("text a store cannot keep")
+    class UnkeepableText {
+
+        /** Where the bad character sits in every bad value: after {@code "valid"}. */
+        private static final int POSITION = 5;
+
+        private static final Map<String, String> BAD_CHARACTERS = Map.of(
+                "U+0000", "\u0000",
+                "an unpaired surrogate", "\ud800");
+
+        private String bad(String character) {
+            return "valid" + character + "tail";
+        }
+
+        /**
+         * Asserts that the claim is refused before it reaches the store, naming the field and the
+         * position, and that the key has no record afterwards.
+         */
+        private void assertRefused(String field, Function<String, ClaimRequest> withBadValue) {
+            BAD_CHARACTERS.forEach((name, character) -> {
+                assertThatThrownBy(() -> store.claim(List.of(withBadValue.apply(bad(character)))))
+                        .as("%s with %s", field, name)
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining(field)
+                        .hasMessageContaining(String.valueOf(POSITION));
+            });
+            assertThat(store.find(ns, "order-1")).as("record of the valid key").isEmpty();
+            assertThat(store.find(ns, "validtail"))
+                    .as("record of the key without the bad character")
+                    .isEmpty();
+        }
+
+        @Test
+        @DisplayName("in a key (U+0000, an unpaired surrogate) is refused with an IllegalArgumentException naming "
+                + "the key and the position, and nothing is stored")
+        void shouldRefuseBadKey() {
+            assertRefused("key", value -> request(value, newOrigin(), "c1", null, LONG));
+        }
+
+        @Test
+        @DisplayName("in a namespace is refused, naming the namespace and the position, and nothing is stored")
+        void shouldRefuseBadNamespace() {
+            assertRefused("namespace", value -> new ClaimRequest(value, "order-1", newOrigin(), "c1", null, LONG));
+        }
+
+        @Test
+        @DisplayName("in an owner is refused, naming the owner and the position, and nothing is stored")
+        void shouldRefuseBadOwner() {
+            assertRefused("owner", value -> request("order-1", newOrigin(), value, null, LONG));
+        }
+
+        @Test
+        @DisplayName("in an origin topic is refused, naming the topic and the position, and nothing is stored")
+        void shouldRefuseBadTopic() {
+            assertRefused("topic", value -> request("order-1", new Origin(value, 0, 1), "c1", null, LONG));
+        }
+
+        @Test
+        @DisplayName("in a fingerprint is refused, naming the fingerprint and the position, and nothing is stored")
+        void shouldRefuseBadFingerprint() {
+            assertRefused("fingerprint", value -> request("order-1", newOrigin(), "c1", value, LONG));
         }
     }
 
