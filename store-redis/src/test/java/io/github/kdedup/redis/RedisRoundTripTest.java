@@ -47,7 +47,7 @@ class RedisRoundTripTest {
     @Test
     @DisplayName("a batch of 500 fresh keys is 500 SET commands, and 500 duplicates are 500 SET commands too")
     void shouldClaimBatchWithOneCommandPerKey() {
-        try (RedisIdempotencyStore store = RedisIdempotencyStore.open(server.uri());
+        try (RedisIdempotencyStore store = RedisStores.open(server.uri());
                 Jedis probe = new Jedis("127.0.0.1", server.port())) {
             List<ClaimRequest> batch = batch(0);
 

@@ -17,7 +17,7 @@ import java.util.stream.Collectors;
  *
  * <pre>{@code
  * try (RedisClusterLauncher cluster = RedisClusterLauncher.start(3)) {
- *     RedisIdempotencyStore store = RedisIdempotencyStore.open(cluster.uri());
+ *     RedisIdempotencyStore store = RedisStores.open(cluster.uri());
  * }
  * }</pre>
  *

@@ -1,0 +1,43 @@
+package io.github.kdedup.redis;
+
+import java.time.Duration;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import redis.clients.jedis.HostAndPort;
+
+/**
+ * Where and how to connect: the checked, immutable result of a {@link RedisStoreBuilder}. Its
+ * {@link #toString()} never shows a password.
+ *
+ * @param topology standalone, cluster (nodes are seeds) or sentinel (nodes are the sentinels)
+ * @param nodes at least one node
+ * @param user the ACL user, or null for the default user
+ * @param password the password, or null for none
+ * @param database the logical database (0 in a cluster)
+ * @param poolSize connections per node
+ * @param timeout the connect, read and pool-wait timeout
+ * @param ssl whether to use TLS
+ * @param description the store's name in messages, with the URI redacted
+ */
+record RedisEndpoint(
+        Topology topology,
+        List<HostAndPort> nodes,
+        @Nullable String user,
+        @Nullable String password,
+        int database,
+        int poolSize,
+        Duration timeout,
+        boolean ssl,
+        String description) {
+
+    /** How the nodes are reached. */
+    enum Topology {
+        STANDALONE,
+        CLUSTER
+    }
+
+    @Override
+    public String toString() {
+        return description;
+    }
+}

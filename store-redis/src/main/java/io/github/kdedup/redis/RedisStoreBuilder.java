@@ -1,0 +1,226 @@
+package io.github.kdedup.redis;
+
+import io.github.kdedup.IdempotencyStoreException;
+import io.github.kdedup.StoreUri;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.HostAndPort;
+
+/**
+ * Builds a {@link RedisIdempotencyStore}; get one from {@link RedisStores#builder()}. Setters reject
+ * bad values at once, with the rule and the value; {@link #build()} connects. Not thread-safe; the
+ * store it builds is. Null is accepted only where a parameter says so.
+ */
+public final class RedisStoreBuilder {
+
+    /** The default number of connections per node. */
+    public static final int DEFAULT_POOL_SIZE = 16;
+
+    /** The default connect, read and pool-wait timeout: 2 seconds. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(2);
+
+    /** The default prefix of every key. */
+    public static final String DEFAULT_KEY_PREFIX = "kdedup";
+
+    private static final Logger LOG = LoggerFactory.getLogger(RedisStoreBuilder.class);
+    private static final Pattern KEY_PREFIX = Pattern.compile("[^{}\\s]{1,64}");
+
+    private RedisEndpoint.Topology topology = RedisEndpoint.Topology.STANDALONE;
+    private List<HostAndPort> nodes = List.of(new HostAndPort("localhost", 6379));
+    private boolean ssl;
+    private @Nullable String user;
+    private @Nullable String password;
+    private int database;
+    private int poolSize = DEFAULT_POOL_SIZE;
+    private Duration timeout = DEFAULT_TIMEOUT;
+    private String keyPrefix = DEFAULT_KEY_PREFIX;
+
+    RedisStoreBuilder() {}
+
+    /**
+     * Connects to one standalone server (the default is localhost:6379).
+     *
+     * @param host the host
+     * @param port the port, 1 to 65535
+     * @return this builder
+     */
+    public RedisStoreBuilder standalone(String host, int port) {
+        this.topology = RedisEndpoint.Topology.STANDALONE;
+        this.nodes = List.of(node(host, port));
+        return this;
+    }
+
+    /**
+     * Connects to a Redis Cluster through some of its nodes (the others are discovered).
+     *
+     * @param seeds {@code host:port} nodes, at least one
+     * @return this builder
+     */
+    public RedisStoreBuilder cluster(List<HostAndPort> seeds) {
+        this.nodes = nodes(seeds, "a cluster needs at least one seed node host:port");
+        this.topology = RedisEndpoint.Topology.CLUSTER;
+        return this;
+    }
+
+    private static List<HostAndPort> nodes(List<HostAndPort> given, String whenEmpty) {
+        if (given.isEmpty()) {
+            throw new IllegalArgumentException(whenEmpty);
+        }
+        given.forEach(s -> node(s.getHost(), s.getPort()));
+        return List.copyOf(given);
+    }
+
+    private static HostAndPort node(String host, int port) {
+        if (host == null || host.isBlank()) {
+            throw new IllegalArgumentException("the Redis host must not be empty");
+        }
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("the Redis port must be between 1 and 65535, got " + port);
+        }
+        return new HostAndPort(host, port);
+    }
+
+    /**
+     * Uses TLS ({@code rediss://}), trusting the JVM's default CAs.
+     *
+     * @param ssl whether to use TLS; default false
+     * @return this builder
+     */
+    public RedisStoreBuilder ssl(boolean ssl) {
+        this.ssl = ssl;
+        return this;
+    }
+
+    /**
+     * Authenticates with an ACL user or the default user.
+     *
+     * @param user the ACL user, or {@code null} for the default user
+     * @param password the password, or {@code null} for none; never logged
+     * @return this builder
+     */
+    public RedisStoreBuilder credentials(@Nullable String user, @Nullable String password) {
+        this.user = user == null || user.isEmpty() ? null : user;
+        this.password = password == null || password.isEmpty() ? null : password;
+        return this;
+    }
+
+    /**
+     * Selects a logical database of a standalone server.
+     *
+     * @param database 0 or more (0 to 15 on a default server); default 0; must be 0 in a cluster
+     * @return this builder
+     */
+    public RedisStoreBuilder database(int database) {
+        if (database < 0) {
+            throw new IllegalArgumentException("database must be >= 0, got " + database);
+        }
+        this.database = database;
+        return this;
+    }
+
+    /**
+     * Sets the connections per node.
+     *
+     * @param poolSize 1 to 1024; default {@value #DEFAULT_POOL_SIZE}
+     * @return this builder
+     */
+    public RedisStoreBuilder poolSize(int poolSize) {
+        if (poolSize < 1 || poolSize > 1024) {
+            throw new IllegalArgumentException("poolSize must be between 1 and 1024, got " + poolSize);
+        }
+        this.poolSize = poolSize;
+        return this;
+    }
+
+    /**
+     * Sets the connect, read and pool-wait timeout, which bounds every store call.
+     *
+     * @param timeout 1 ms to 10 minutes; default 2 s
+     * @return this builder
+     */
+    public RedisStoreBuilder timeout(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.toMillis() < 1 || timeout.compareTo(Duration.ofMinutes(10)) > 0) {
+            throw new IllegalArgumentException("timeout must be between 1 ms and 10 minutes, got " + timeout);
+        }
+        this.timeout = timeout;
+        return this;
+    }
+
+    /**
+     * Sets the prefix of every key, so that several applications or environments share a server.
+     *
+     * @param keyPrefix 1 to 64 characters without braces or whitespace; default {@value
+     *     #DEFAULT_KEY_PREFIX}
+     * @return this builder
+     */
+    public RedisStoreBuilder keyPrefix(String keyPrefix) {
+        Objects.requireNonNull(keyPrefix, "keyPrefix");
+        if (!KEY_PREFIX.matcher(keyPrefix).matches()) {
+            throw new IllegalArgumentException("keyPrefix must have 1 to 64 characters without braces or "
+                    + "whitespace (braces would make a cluster hash tag), got '" + keyPrefix + "'");
+        }
+        this.keyPrefix = keyPrefix;
+        return this;
+    }
+
+    /**
+     * Connects and returns a new open store.
+     *
+     * @return the store
+     * @throws IllegalArgumentException when a cluster is given a database other than 0
+     * @throws IdempotencyStoreException when a server cannot be reached or refuses the credentials
+     */
+    public RedisIdempotencyStore build() {
+        if (topology == RedisEndpoint.Topology.CLUSTER && database != 0) {
+            throw new IllegalArgumentException("Redis Cluster has only database 0, got " + database);
+        }
+        String description = "redis store (" + StoreUri.redact(uri()) + ")";
+        RedisGateway gateway = RedisGateway.open(
+                new RedisEndpoint(topology, nodes, user, password, database, poolSize, timeout, ssl, description));
+        gateway.evictionWarning().ifPresent(warning -> LOG.warn("{}: {}", description, warning));
+        return new RedisIdempotencyStore(gateway, keyPrefix);
+    }
+
+    /** The settings as a URI, password included: only ever passed through {@link StoreUri#redact}. */
+    private String uri() {
+        StringBuilder s = new StringBuilder(
+                switch (topology) {
+                    case CLUSTER -> "redis-cluster://";
+                    case STANDALONE -> ssl ? "rediss://" : "redis://";
+                });
+        if (user != null || password != null) {
+            s.append(user == null ? "" : encode(user));
+            if (password != null) {
+                s.append(':').append(encode(password));
+            }
+            s.append('@');
+        }
+        for (int i = 0; i < nodes.size(); i++) {
+            s.append(i == 0 ? "" : ",").append(nodes.get(i));
+        }
+        if (database != 0) {
+            s.append('/').append(database);
+        }
+        String separator = "?";
+        if (!keyPrefix.equals(DEFAULT_KEY_PREFIX)) {
+            s.append(separator).append("keyPrefix=").append(encode(keyPrefix));
+            separator = "&";
+        }
+        if (ssl && topology == RedisEndpoint.Topology.CLUSTER) {
+            s.append(separator).append("ssl=true");
+        }
+        return s.toString();
+    }
+
+    private static String encode(String text) {
+        return URLEncoder.encode(text, StandardCharsets.UTF_8);
+    }
+}
