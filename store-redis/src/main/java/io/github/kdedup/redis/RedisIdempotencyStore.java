@@ -141,37 +141,36 @@ public final class RedisIdempotencyStore extends AbstractIdempotencyStore {
             String[] tokens,
             List<Integer> reclaims,
             ClaimResult[] results) {
-        List<RedisScripts.Call> calls = new ArrayList<>(reclaims.size());
-        for (int i : reclaims) {
-            ClaimRequest request = requests.get(i);
-            calls.add(new RedisScripts.Call(
-                    List.of(keys.get(i)),
-                    List.of(
-                            RedisRecords.inProgressPrefix(request.origin()),
-                            values.get(i),
-                            Long.toString(request.lease().toMillis()))));
-        }
-        List<Object> answers =
-                redis.eval(RedisScripts.Script.RECLAIM, calls, "reclaim of " + reclaims.size() + " keys");
+        List<String> reclaimKeys = new ArrayList<>(reclaims.size());
+        reclaims.forEach(i -> reclaimKeys.add(keys.get(i)));
+        List<Object> answers = redis.evalPerKey(
+                RedisScripts.Script.RECLAIM,
+                reclaimKeys,
+                List.of(),
+                j -> {
+                    ClaimRequest request = requests.get(reclaims.get(j));
+                    return List.of(
+                            RedisRecords.origin(request.origin()),
+                            values.get(reclaims.get(j)),
+                            Long.toString(request.lease().toMillis()));
+                },
+                "reclaim of " + reclaims.size() + " keys");
         for (int j = 0; j < reclaims.size(); j++) {
             int i = reclaims.get(j);
-            List<?> answer = (List<?>) answers.get(j);
-            String verdict = String.valueOf(answer.get(0));
+            String answer = String.valueOf(answers.get(j));
             ClaimRequest request = requests.get(i);
-            results[i] = switch (verdict) {
-                case "C" -> ClaimResult.claimed(request, tokens[i]);
-                case "R" ->
-                    ClaimResult.reclaimed(
-                            request, tokens[i], existing(decode(String.valueOf(answer.get(1)), keys.get(i))));
-                default -> ClaimResult.duplicate(request, existing(decode(String.valueOf(answer.get(1)), keys.get(i))));
+            results[i] = switch (answer.charAt(0)) {
+                case 'C' -> ClaimResult.claimed(request, tokens[i]);
+                case 'R' ->
+                    ClaimResult.reclaimed(request, tokens[i], existing(decode(answer.substring(1), keys.get(i))));
+                default -> ClaimResult.duplicate(request, existing(decode(answer.substring(1), keys.get(i))));
             };
         }
     }
 
     @Override
     protected List<Boolean> doComplete(List<Claim> claims, Duration retention) {
-        String millis = Long.toString(retention.toMillis());
-        return fenced(RedisScripts.Script.COMPLETE, claims, List.of(millis), "complete");
+        return fenced(RedisScripts.Script.COMPLETE, claims, List.of(Long.toString(retention.toMillis())), "complete");
     }
 
     @Override
@@ -179,16 +178,18 @@ public final class RedisIdempotencyStore extends AbstractIdempotencyStore {
         return fenced(RedisScripts.Script.RELEASE, claims, List.of(), "release");
     }
 
-    private List<Boolean> fenced(RedisScripts.Script script, List<Claim> claims, List<String> extra, String name) {
-        List<RedisScripts.Call> calls = new ArrayList<>(claims.size());
+    /** Runs a token-fenced script for every claim: one call per batch (per hash slot in a cluster). */
+    private List<Boolean> fenced(RedisScripts.Script script, List<Claim> claims, List<String> shared, String name) {
+        List<String> keys = new ArrayList<>(claims.size());
         for (Claim claim : claims) {
-            List<String> args = new ArrayList<>(1 + extra.size());
-            args.add(RedisRecords.escapedField(claim.token()));
-            args.addAll(extra);
-            calls.add(
-                    new RedisScripts.Call(List.of(RedisRecords.key(keyPrefix, claim.namespace(), claim.key())), args));
+            keys.add(RedisRecords.key(keyPrefix, claim.namespace(), claim.key()));
         }
-        List<Object> answers = redis.eval(script, calls, name + " of " + claims.size() + " keys");
+        List<Object> answers = redis.evalPerKey(
+                script,
+                keys,
+                shared,
+                i -> List.of(RedisRecords.fence(claims.get(i).token())),
+                name + " of " + claims.size() + " keys");
         List<Boolean> result = new ArrayList<>(answers.size());
         for (Object answer : answers) {
             result.add(answer instanceof Long n && n == 1L);

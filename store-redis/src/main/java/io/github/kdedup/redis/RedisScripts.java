@@ -75,52 +75,107 @@ final class RedisScripts {
         return missing;
     }
 
-    /** The scripts. */
+    /**
+     * The scripts. Each but {@code FIND} takes a group of keys of one hash slot ({@code KEYS}) and
+     * answers per key, in order, so that a batch costs one script call per slot (per batch on a
+     * standalone server) instead of one per key.
+     */
     enum Script {
 
         /**
-         * The same-origin reclaim: KEYS[1]; ARGV = in-progress prefix of the request's origin, the new
-         * record, the lease in ms. Re-checks under atomicity what {@code SET NX GET} saw: absent now means
-         * a fresh claim ({@code C}); still in progress with the same origin means a takeover ({@code R}
-         * plus the replaced record); anything else is a duplicate of what is there now ({@code D}).
+         * The claim where {@code SET NX GET} is missing (Redis before 7.0). ARGV per key: the new
+         * record, the lease in ms. Per key: false where the record was written, else the record
+         * found and left alone: what {@code SET key value NX PX lease GET} answers.
+         */
+        CLAIM(
+                """
+                local out = {}
+                for i = 1, #KEYS do
+                  local cur = redis.call('GET', KEYS[i])
+                  if cur then
+                    out[i] = cur
+                  else
+                    redis.call('SET', KEYS[i], ARGV[2 * i - 1], 'PX', ARGV[2 * i])
+                    out[i] = false
+                  end
+                end
+                return out
+                """),
+
+        /**
+         * The same-origin reclaim. ARGV per key: the origin as stored, the new record, the lease in
+         * ms. Re-checks under atomicity what the claim saw: absent now means a fresh claim ({@code
+         * C}); still in progress with the same origin (whatever its token) means a takeover ({@code
+         * R} followed by the replaced record); anything else is a duplicate of what is there now
+         * ({@code D} followed by it).
          */
         RECLAIM(
                 """
-            local cur = redis.call('GET', KEYS[1])
-            if not cur then
-              redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-              return {'C'}
-            end
-            if string.sub(cur, 1, string.len(ARGV[1])) == ARGV[1] then
-              redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-              return {'R', cur}
-            end
-            return {'D', cur}
-            """),
+                local out = {}
+                for i = 1, #KEYS do
+                  local origin, value, px = ARGV[3 * i - 2], ARGV[3 * i - 1], ARGV[3 * i]
+                  local cur = redis.call('GET', KEYS[i])
+                  if not cur then
+                    redis.call('SET', KEYS[i], value, 'PX', px)
+                    out[i] = 'C'
+                  else
+                    local bar = string.sub(cur, 1, 4) == '2|I|' and string.find(cur, '|', 5, true)
+                    if bar and string.sub(cur, bar + 1, bar + #origin) == origin then
+                      redis.call('SET', KEYS[i], value, 'PX', px)
+                      out[i] = 'R' .. cur
+                    else
+                      out[i] = 'D' .. cur
+                    end
+                  end
+                end
+                return out
+                """),
 
-        /** KEYS[1]; ARGV = token, retention in ms. In progress under the token: becomes completed. */
+        /**
+         * ARGV: the retention in ms, then per key the fence {@code 2|I|token|}. Per key: 1 where the
+         * record was in progress under the token and is now completed, else 0 (nothing changed).
+         */
         COMPLETE(
-                fenced(
-                        """
-            f[2] = 'C'
-            redis.call('SET', KEYS[1], table.concat(f, '|'), 'PX', ARGV[2])
-            return 1
-            """)),
+                """
+                local out = {}
+                for i = 1, #KEYS do
+                  local fence = ARGV[i + 1]
+                  local cur = redis.call('GET', KEYS[i])
+                  if cur and string.sub(cur, 1, #fence) == fence then
+                    redis.call('SET', KEYS[i], '2|C|' .. string.sub(cur, 5), 'PX', ARGV[1])
+                    out[i] = 1
+                  else
+                    out[i] = 0
+                  end
+                end
+                return out
+                """),
 
-        /** KEYS[1]; ARGV = token. In progress under the token: deleted. */
-        RELEASE(fenced("""
-            redis.call('DEL', KEYS[1])
-            return 1
-            """)),
+        /** ARGV per key: the fence {@code 2|I|token|}. Per key: 1 where the record was deleted, else 0. */
+        RELEASE(
+                """
+                local out = {}
+                for i = 1, #KEYS do
+                  local fence = ARGV[i]
+                  local cur = redis.call('GET', KEYS[i])
+                  if cur and string.sub(cur, 1, #fence) == fence then
+                    redis.call('DEL', KEYS[i])
+                    out[i] = 1
+                  else
+                    out[i] = 0
+                  end
+                end
+                return out
+                """),
 
         /** KEYS[1]. The value, its PTTL and the server's TIME (seconds, microseconds), or nil. */
         FIND(
                 """
-            local v = redis.call('GET', KEYS[1])
-            if not v then return nil end
-            local t = redis.call('TIME')
-            return {v, redis.call('PTTL', KEYS[1]), t[1], t[2]}
-            """);
+                local v = redis.call('GET', KEYS[1])
+                if not v then return nil end
+                local t = redis.call('TIME')
+                return {v, redis.call('PTTL', KEYS[1]), t[1], t[2]}
+                """);
 
         final String text;
         final String sha;
@@ -128,23 +183,6 @@ final class RedisScripts {
         Script(String text) {
             this.text = text;
             this.sha = sha1(text);
-        }
-
-        private static String fenced(String action) {
-            return """
-                local cur = redis.call('GET', KEYS[1])
-                if not cur then return 0 end
-                local f = {}
-                local i = 1
-                while true do
-                  local j = string.find(cur, '|', i, true)
-                  if not j then f[#f + 1] = string.sub(cur, i) break end
-                  f[#f + 1] = string.sub(cur, i, j - 1)
-                  i = j + 1
-                end
-                if f[1] ~= '1' or f[2] ~= 'I' or f[6] ~= ARGV[1] then return 0 end
-                """
-                    + action;
         }
 
         private static String sha1(String text) {
