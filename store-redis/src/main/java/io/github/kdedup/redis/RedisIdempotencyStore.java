@@ -19,9 +19,15 @@ import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
- * An {@link io.github.kdedup.IdempotencyStore} on Redis 7+ (standalone, or Redis Cluster) through
+ * An {@link io.github.kdedup.IdempotencyStore} on Redis (standalone, or Redis Cluster) through
  * Jedis. Records are shared by every store opened on the same server and key prefix. Open one with
  * {@link RedisStores}.
+ *
+ * <p>Versions: Redis 7.x claims with {@code SET NX GET}; Redis 6.2 (no {@code NX} with {@code GET})
+ * claims through a script with the same answers and still one round trip per batch per node: the
+ * store reads each node's version when it opens. Redis 6.0 uses the same commands as 6.2 and should
+ * work, but is not tested; 5.x and older are not supported (no ACL user in {@code AUTH}). Valkey 7.2+
+ * reports a Redis 7 version and speaks the same commands, but is not tested.
  *
  * <h2>Storage algorithm</h2>
  *
@@ -32,39 +38,42 @@ import org.jspecify.annotations.Nullable;
  *       a whole consumer group on one slot, one node: a hot spot that no resharding can split. The
  *       price of per-key hashing is that a batch touches every node; Jedis's cluster pipeline groups
  *       the commands by node, so a batch still costs one round trip per node, in parallel.
- *   <li>The value is a compact record, {@code 1|I|orders|3|1042|<token>|<owner>|<fingerprint>}
- *       (version, state I/C, origin topic, partition, offset, token, owner, fingerprint; {@code %}
+ *   <li>The value is a compact record, {@code 2|I|<token>|orders|3|1042|<owner>|<fingerprint>}
+ *       (version, state I/C, token, origin topic, partition, offset, owner, fingerprint; {@code %}
  *       and {@code |} escaped in text fields). Expiry is the key's TTL: an expired record is simply
  *       absent, and only the server's clock decides.
  *   <li>{@code claim}: the client draws a new token ({@link FencingTokens}) per request and pipelines
  *       {@code SET key <in-progress record> NX PX <lease> GET} for the whole batch: one round trip
- *       (per node). A nil reply means the key was absent and is now claimed: CLAIMED. A record in the
- *       reply was there at that instant and was left alone: COMPLETED, or IN_PROGRESS of another
- *       origin, is a DUPLICATE of it.
+ *       (per node). On Redis 6.2 the {@code CLAIM} script does the same for a group of keys. A nil
+ *       reply means the key was absent and is now claimed: CLAIMED. A record in the reply was there
+ *       at that instant and was left alone: COMPLETED, or IN_PROGRESS of another origin, is a
+ *       DUPLICATE of it.
  *   <li>Only an IN_PROGRESS record of the request's own origin (an abandoned attempt) goes on to the
- *       {@code RECLAIM} script, pipelined for those keys: atomically it re-reads the key, and finds
- *       it gone (expired or released since): writes the new record, CLAIMED; finds it still in
- *       progress with the same origin (whatever its token): replaces it, RECLAIMED, reporting the
- *       record it replaced, whose token is now fenced; finds anything else (completed meanwhile, or
- *       claimed by another origin): DUPLICATE of what it found. Every answer is therefore what one
- *       atomic step saw; none is guessed.
- *   <li>{@code complete} and {@code release} pipeline one {@code COMPLETE} / {@code RELEASE} script
- *       call per key: each checks atomically that the record is IN_PROGRESS under the claim's token,
- *       then rewrites it as COMPLETED with {@code PX <retention>}, or deletes it.
+ *       {@code RECLAIM} script for those keys: atomically it re-reads each key, and finds it gone
+ *       (expired or released since): writes the new record, CLAIMED; finds it still in progress with
+ *       the same origin (whatever its token): replaces it, RECLAIMED, reporting the record it
+ *       replaced, whose token is now fenced; finds anything else (completed meanwhile, or claimed by
+ *       another origin): DUPLICATE of what it found. Every answer is therefore what one atomic step
+ *       saw; none is guessed.
+ *   <li>{@code complete} and {@code release} run the {@code COMPLETE} / {@code RELEASE} script once
+ *       per batch on a standalone server, once per hash slot in a cluster (at most 1,000 keys a
+ *       call): for each key it checks that the record starts with {@code 2|I|<token>|} (in progress
+ *       under the claim's token), then rewrites it as COMPLETED with {@code PX <retention>}, or
+ *       deletes it; any other key is left alone and answers false.
  *   <li>Scripts run by {@code EVALSHA}; a {@code NOSCRIPT} reply (a restarted or failed-over server,
  *       {@code SCRIPT FLUSH}) means the script did not run, so only those calls are sent again with
  *       {@code EVAL}.
  *   <li>{@code find} runs the {@code FIND} script: the value, its {@code PTTL} and the server's
  *       {@code TIME}, read atomically on the key's node, give {@code expiresAt} by the server's
  *       clock.
- *   <li>At open the store pings every node and reads {@code maxmemory-policy}: a policy that may evict
- *       these keys (anything but {@code noeviction}; see {@link #evictionWarning()}) is logged at
- *       WARN, since an evicted key is a forgotten event, processed again.
+ *   <li>At open the store pings every node, reads its version and {@code maxmemory-policy}: a policy
+ *       that may evict these keys (anything but {@code noeviction}; see {@link #evictionWarning()})
+ *       is logged at WARN, since an evicted key is a forgotten event, processed again.
  * </ol>
  *
- * <p>Failures (connection refused, timeout, authentication, {@code OOM}, {@code READONLY}, a lost
- * cluster node) become {@link IdempotencyStoreException}s that name the server by its redacted URI
- * and what to check. A pipeline that failed may have claimed some keys: those claims expire with
+ * <p>Failures (connection refused, timeout, authentication, TLS, {@code OOM}, {@code READONLY}, a
+ * lost cluster node) become {@link IdempotencyStoreException}s that name the server by its redacted
+ * URI and what to check. A pipeline that failed may have claimed some keys: those claims expire with
  * their lease, or are reclaimed by the next claim of the same origin.
  *
  * <p>Thread-safe: each batch borrows a connection (per node) from the pool for its pipeline. Null is
