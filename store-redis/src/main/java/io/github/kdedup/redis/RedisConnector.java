@@ -54,8 +54,11 @@ final class RedisConnector {
                 .connectionTimeoutMillis(millis)
                 .socketTimeoutMillis(millis)
                 .database(database)
-                .ssl(endpoint.ssl())
                 .clientName("kdedup");
+        RedisEndpoint.Tls tls = endpoint.tls();
+        if (tls != null) {
+            config.ssl(true).sslSocketFactory(tls.socketFactory()).sslParameters(tls.parameters());
+        }
         if (endpoint.user() != null) {
             config.user(endpoint.user());
         }

@@ -2,6 +2,8 @@ package io.github.kdedup.redis;
 
 import java.time.Duration;
 import java.util.List;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocketFactory;
 import org.jspecify.annotations.Nullable;
 import redis.clients.jedis.HostAndPort;
 
@@ -16,7 +18,7 @@ import redis.clients.jedis.HostAndPort;
  * @param database the logical database (0 in a cluster)
  * @param poolSize connections per node
  * @param timeout the connect, read and pool-wait timeout
- * @param ssl whether to use TLS
+ * @param tls the TLS socket factory and parameters, or null for plain TCP
  * @param description the store's name in messages, with the URI redacted
  */
 record RedisEndpoint(
@@ -27,8 +29,16 @@ record RedisEndpoint(
         int database,
         int poolSize,
         Duration timeout,
-        boolean ssl,
+        @Nullable Tls tls,
         String description) {
+
+    /**
+     * A TLS set-up ready for Jedis.
+     *
+     * @param socketFactory made from the user's trust and identity
+     * @param parameters host name verification, or not
+     */
+    record Tls(SSLSocketFactory socketFactory, SSLParameters parameters) {}
 
     /** How the nodes are reached. */
     enum Topology {

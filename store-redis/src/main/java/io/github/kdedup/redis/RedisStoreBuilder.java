@@ -4,6 +4,7 @@ import io.github.kdedup.IdempotencyStoreException;
 import io.github.kdedup.StoreUri;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -41,6 +42,14 @@ public final class RedisStoreBuilder {
     private int poolSize = DEFAULT_POOL_SIZE;
     private Duration timeout = DEFAULT_TIMEOUT;
     private String keyPrefix = DEFAULT_KEY_PREFIX;
+    private @Nullable Path caCert;
+    private @Nullable Path trustStore;
+    private @Nullable String trustStorePassword;
+    private @Nullable Path clientCert;
+    private @Nullable Path clientKey;
+    private @Nullable Path keyStore;
+    private @Nullable String keyStorePassword;
+    private boolean verifyHostname = true;
 
     RedisStoreBuilder() {}
 
@@ -95,6 +104,72 @@ public final class RedisStoreBuilder {
      */
     public RedisStoreBuilder ssl(boolean ssl) {
         this.ssl = ssl;
+        return this;
+    }
+
+    /**
+     * Trusts the CA certificates of a PEM file instead of the JVM's default CAs (for a private CA).
+     * Only with TLS.
+     *
+     * @param caCert the PEM file, one or more certificates; checked by {@link #build()}
+     * @return this builder
+     */
+    public RedisStoreBuilder caCert(Path caCert) {
+        this.caCert = Objects.requireNonNull(caCert, "caCert");
+        return this;
+    }
+
+    /**
+     * Trusts the certificates of a trust store instead of the JVM's default CAs. Only with TLS.
+     *
+     * @param trustStore a PKCS12 or JKS file; checked by {@link #build()}
+     * @param password its password, or {@code null} for none; never logged
+     * @return this builder
+     */
+    public RedisStoreBuilder trustStore(Path trustStore, @Nullable String password) {
+        this.trustStore = Objects.requireNonNull(trustStore, "trustStore");
+        this.trustStorePassword = password;
+        return this;
+    }
+
+    /**
+     * Presents a client certificate, for servers that require mutual TLS ({@code tls-auth-clients
+     * yes}).
+     *
+     * @param certificate PEM file of the certificate (and its chain)
+     * @param key PEM file of its unencrypted PKCS#8 private key ({@code BEGIN PRIVATE KEY})
+     * @return this builder
+     */
+    public RedisStoreBuilder clientCertificate(Path certificate, Path key) {
+        this.clientCert = Objects.requireNonNull(certificate, "certificate");
+        this.clientKey = Objects.requireNonNull(key, "key");
+        return this;
+    }
+
+    /**
+     * Presents the client key and certificate of a key store, for mutual TLS.
+     *
+     * @param keyStore a PKCS12 or JKS file; checked by {@link #build()}
+     * @param password its password, also the key's, or {@code null} for none; never logged
+     * @return this builder
+     */
+    public RedisStoreBuilder keyStore(Path keyStore, @Nullable String password) {
+        this.keyStore = Objects.requireNonNull(keyStore, "keyStore");
+        this.keyStorePassword = password;
+        return this;
+    }
+
+    /**
+     * Whether the server's certificate must name the host connected to (the host of the URI, or the
+     * address a sentinel or cluster announces). Turn it off only for certificates without the right
+     * names, such as servers reached by an IP address their certificate does not list; the CA is
+     * still checked.
+     *
+     * @param verifyHostname default true
+     * @return this builder
+     */
+    public RedisStoreBuilder verifyHostname(boolean verifyHostname) {
+        this.verifyHostname = verifyHostname;
         return this;
     }
 
@@ -175,7 +250,8 @@ public final class RedisStoreBuilder {
      * Connects and returns a new open store.
      *
      * @return the store
-     * @throws IllegalArgumentException when a cluster is given a database other than 0
+     * @throws IllegalArgumentException when a cluster is given a database other than 0, TLS files are
+     *     given without TLS, or a TLS file is missing or not what its setting needs
      * @throws IdempotencyStoreException when a server cannot be reached or refuses the credentials
      */
     public RedisIdempotencyStore build() {
@@ -184,9 +260,32 @@ public final class RedisStoreBuilder {
         }
         String description = "redis store (" + StoreUri.redact(uri()) + ")";
         RedisGateway gateway = RedisGateway.open(
-                new RedisEndpoint(topology, nodes, user, password, database, poolSize, timeout, ssl, description));
+                new RedisEndpoint(topology, nodes, user, password, database, poolSize, timeout, tls(), description));
         gateway.evictionWarning().ifPresent(warning -> LOG.warn("{}: {}", description, warning));
         return new RedisIdempotencyStore(gateway, keyPrefix);
+    }
+
+    /** The TLS set-up, or null for plain TCP; reads and checks the files now, before connecting. */
+    private RedisEndpoint.@Nullable Tls tls() {
+        boolean custom =
+                caCert != null || trustStore != null || clientCert != null || keyStore != null || !verifyHostname;
+        if (!ssl) {
+            if (custom) {
+                throw new IllegalArgumentException("caCert, trustStore, clientCert, keyStore and verifyHostname "
+                        + "apply to TLS only: use rediss:// (or ssl=true for redis-cluster://)");
+            }
+            return null;
+        }
+        RedisTls tls = new RedisTls(
+                caCert,
+                trustStore,
+                trustStorePassword,
+                clientCert,
+                clientKey,
+                keyStore,
+                keyStorePassword,
+                verifyHostname);
+        return new RedisEndpoint.Tls(tls.socketFactory(), tls.parameters());
     }
 
     /** The settings as a URI, password included: only ever passed through {@link StoreUri#redact}. */
@@ -216,6 +315,10 @@ public final class RedisStoreBuilder {
         }
         if (ssl && topology == RedisEndpoint.Topology.CLUSTER) {
             s.append(separator).append("ssl=true");
+            separator = "&";
+        }
+        if (ssl && !verifyHostname) {
+            s.append(separator).append("verifyHostname=false");
         }
         return s.toString();
     }

@@ -1,9 +1,11 @@
 package io.github.kdedup.redis;
 
 import io.github.kdedup.StoreUri;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import redis.clients.jedis.HostAndPort;
@@ -16,9 +18,24 @@ final class RedisUris {
 
     static final String FORMS = "redis://[user:password@]host:port[/db], rediss://... (TLS) or "
             + "redis-cluster://[user:password@]host1:port1,host2:port2, with optional ?poolSize=16&timeout=PT2S"
-            + "&keyPrefix=kdedup";
+            + "&keyPrefix=kdedup; TLS: caCert=ca.pem or trustStore=..&trustStorePassword=.., clientCert=..&clientKey=.. "
+            + "or keyStore=..&keyStorePassword=.., verifyHostname=true";
 
-    private static final Set<String> PARAMETERS = Set.of("poolSize", "timeout", "keyPrefix", "ssl", "user", "password");
+    private static final Set<String> PARAMETERS = Set.of(
+            "poolSize",
+            "timeout",
+            "keyPrefix",
+            "ssl",
+            "user",
+            "password",
+            "caCert",
+            "trustStore",
+            "trustStorePassword",
+            "clientCert",
+            "clientKey",
+            "keyStore",
+            "keyStorePassword",
+            "verifyHostname");
 
     private RedisUris() {}
 
@@ -114,6 +131,26 @@ final class RedisUris {
         uri.parameter("keyPrefix").ifPresent(builder::keyPrefix);
         builder.credentials(
                 uri.parameter("user").orElse(user), uri.parameter("password").orElse(password));
+        tls(builder, uri);
+    }
+
+    private static void tls(RedisStoreBuilder builder, StoreUri uri) {
+        uri.parameter("caCert").ifPresent(file -> builder.caCert(Path.of(file)));
+        uri.parameter("trustStore")
+                .ifPresent(file -> builder.trustStore(
+                        Path.of(file), uri.parameter("trustStorePassword").orElse(null)));
+        uri.parameter("keyStore")
+                .ifPresent(file -> builder.keyStore(
+                        Path.of(file), uri.parameter("keyStorePassword").orElse(null)));
+        Optional<String> certificate = uri.parameter("clientCert");
+        Optional<String> key = uri.parameter("clientKey");
+        if (certificate.isPresent() != key.isPresent()) {
+            throw bad(uri, "mutual TLS needs both clientCert and clientKey (PEM files)");
+        }
+        if (certificate.isPresent() && key.isPresent()) {
+            builder.clientCertificate(Path.of(certificate.get()), Path.of(key.get()));
+        }
+        uri.booleanParameter("verifyHostname").ifPresent(builder::verifyHostname);
     }
 
     private static HostAndPort hostAndPort(StoreUri uri, String node) {
