@@ -1,11 +1,14 @@
 package io.github.kdedup.redis;
 
 import java.util.LinkedHashSet;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.RedisClusterClient;
+import redis.clients.jedis.RedisSentinelClient;
 import redis.clients.jedis.UnifiedJedis;
 
 /**
@@ -17,8 +20,10 @@ final class RedisConnector {
     private RedisConnector() {}
 
     /**
-     * Opens a client. Jedis connects lazily, so this fails only for settings Jedis rejects (and, in a
-     * cluster, when no seed answers); {@link RedisServerProbe} then talks to every node.
+     * Opens a client. Jedis connects lazily, so this fails only for settings Jedis rejects, in a
+     * cluster when no seed answers, and behind Sentinel when no sentinel names the master; {@link
+     * RedisServerProbe} then talks to every node. Behind Sentinel, Jedis follows failovers: it
+     * subscribes to the sentinels' {@code +switch-master} and moves its pool to the new master.
      *
      * @throws RuntimeException the Jedis failure
      */
@@ -45,10 +50,26 @@ final class RedisConnector {
                         .maxAttempts(2)
                         .maxTotalRetriesDuration(endpoint.timeout().multipliedBy(2))
                         .build();
+            case SENTINEL -> {
+                RedisEndpoint.Sentinel sentinel = Objects.requireNonNull(endpoint.sentinel(), "sentinel");
+                yield RedisSentinelClient.builder()
+                        .masterName(sentinel.masterName())
+                        .sentinels(new LinkedHashSet<>(endpoint.nodes()))
+                        .clientConfig(clientConfig(endpoint, endpoint.database()))
+                        // The sentinels have their own credentials (often none); TLS is the same as the master's.
+                        .sentinelClientConfig(config(endpoint, 0, sentinel.user(), sentinel.password()))
+                        .poolConfig(pool)
+                        .build();
+            }
         };
     }
 
     private static JedisClientConfig clientConfig(RedisEndpoint endpoint, int database) {
+        return config(endpoint, database, endpoint.user(), endpoint.password());
+    }
+
+    private static JedisClientConfig config(
+            RedisEndpoint endpoint, int database, @Nullable String user, @Nullable String password) {
         int millis = (int) endpoint.timeout().toMillis();
         DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
                 .connectionTimeoutMillis(millis)
@@ -59,11 +80,11 @@ final class RedisConnector {
         if (tls != null) {
             config.ssl(true).sslSocketFactory(tls.socketFactory()).sslParameters(tls.parameters());
         }
-        if (endpoint.user() != null) {
-            config.user(endpoint.user());
+        if (user != null) {
+            config.user(user);
         }
-        if (endpoint.password() != null) {
-            config.password(endpoint.password());
+        if (password != null) {
+            config.password(password);
         }
         return config.build();
     }

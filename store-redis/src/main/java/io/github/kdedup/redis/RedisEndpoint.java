@@ -13,6 +13,7 @@ import redis.clients.jedis.HostAndPort;
  *
  * @param topology standalone, cluster (nodes are seeds) or sentinel (nodes are the sentinels)
  * @param nodes at least one node
+ * @param sentinel the master name and the sentinels' own credentials, or null unless {@code SENTINEL}
  * @param user the ACL user, or null for the default user
  * @param password the password, or null for none
  * @param database the logical database (0 in a cluster)
@@ -24,6 +25,7 @@ import redis.clients.jedis.HostAndPort;
 record RedisEndpoint(
         Topology topology,
         List<HostAndPort> nodes,
+        @Nullable Sentinel sentinel,
         @Nullable String user,
         @Nullable String password,
         int database,
@@ -43,7 +45,22 @@ record RedisEndpoint(
     /** How the nodes are reached. */
     enum Topology {
         STANDALONE,
-        CLUSTER
+        CLUSTER,
+        SENTINEL
+    }
+
+    /**
+     * What Sentinel needs besides the sentinels' addresses.
+     *
+     * @param masterName the name the sentinels monitor the master under
+     * @param user the sentinels' ACL user, or null
+     * @param password the sentinels' password, or null (sentinels often have none, or their own)
+     */
+    record Sentinel(String masterName, @Nullable String user, @Nullable String password) {
+        @Override
+        public String toString() {
+            return "Sentinel[masterName=" + masterName + "]";
+        }
     }
 
     @Override

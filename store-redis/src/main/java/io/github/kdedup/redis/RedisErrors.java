@@ -28,10 +28,20 @@ final class RedisErrors {
 
     private final String description;
     private final Duration timeout;
+    private final @Nullable String sentinelHint;
 
-    RedisErrors(String description, Duration timeout) {
+    /**
+     * Creates the translator.
+     *
+     * @param description the store's name, with the URI redacted
+     * @param timeout the timeout, for messages
+     * @param sentinelHint what to check when the sentinels do not name a master, or null without
+     *     Sentinel
+     */
+    RedisErrors(String description, Duration timeout, @Nullable String sentinelHint) {
         this.description = description;
         this.timeout = timeout;
+        this.sentinelHint = sentinelHint;
     }
 
     String description() {
@@ -43,6 +53,16 @@ final class RedisErrors {
             return store;
         }
         return new IdempotencyStoreException(description, operation, detail(e), e);
+    }
+
+    /**
+     * Translates a failure to create the client. Behind Sentinel only the sentinels are asked then,
+     * so the message says what to check about them.
+     */
+    IdempotencyStoreException translateConnect(RuntimeException e) {
+        String detail = detail(e);
+        return new IdempotencyStoreException(
+                description, "open", sentinelHint == null ? detail : detail + "; " + sentinelHint, e);
     }
 
     private String detail(RuntimeException e) {

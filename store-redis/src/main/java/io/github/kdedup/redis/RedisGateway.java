@@ -48,12 +48,20 @@ final class RedisGateway implements AutoCloseable {
      * @throws IdempotencyStoreException when a node cannot be reached or refuses the credentials
      */
     static RedisGateway open(RedisEndpoint endpoint) {
-        RedisErrors errors = new RedisErrors(endpoint.description(), endpoint.timeout());
+        RedisEndpoint.Sentinel sentinel = endpoint.sentinel();
+        RedisErrors errors = new RedisErrors(
+                endpoint.description(),
+                endpoint.timeout(),
+                sentinel == null
+                        ? null
+                        : "check masterName '" + sentinel.masterName() + "' (SENTINEL MASTERS lists the names), "
+                                + "that the sentinels " + endpoint.nodes() + " are up and reachable, and "
+                                + "sentinelUser/sentinelPassword (not shown) if the sentinels require a password");
         UnifiedJedis client;
         try {
             client = RedisConnector.open(endpoint);
         } catch (RuntimeException e) {
-            throw errors.translate("open", e);
+            throw errors.translateConnect(e);
         }
         try {
             return new RedisGateway(client, errors, RedisServerProbe.probe(client, endpoint.description()));

@@ -35,6 +35,9 @@ public final class RedisStoreBuilder {
 
     private RedisEndpoint.Topology topology = RedisEndpoint.Topology.STANDALONE;
     private List<HostAndPort> nodes = List.of(new HostAndPort("localhost", 6379));
+    private @Nullable String masterName;
+    private @Nullable String sentinelUser;
+    private @Nullable String sentinelPassword;
     private boolean ssl;
     private @Nullable String user;
     private @Nullable String password;
@@ -75,6 +78,40 @@ public final class RedisStoreBuilder {
     public RedisStoreBuilder cluster(List<HostAndPort> seeds) {
         this.nodes = nodes(seeds, "a cluster needs at least one seed node host:port");
         this.topology = RedisEndpoint.Topology.CLUSTER;
+        return this;
+    }
+
+    /**
+     * Connects to the master that Redis Sentinel names, and follows it through failovers.
+     *
+     * @param masterName the name the sentinels monitor the master under ({@code sentinel monitor <name>
+     *     ...})
+     * @param sentinels {@code host:port} of some sentinels (port 26379 by default), at least one
+     * @return this builder
+     */
+    public RedisStoreBuilder sentinel(String masterName, List<HostAndPort> sentinels) {
+        Objects.requireNonNull(masterName, "masterName");
+        if (masterName.isBlank()) {
+            throw new IllegalArgumentException(
+                    "masterName must name the master the sentinels monitor (SENTINEL MASTERS lists them)");
+        }
+        this.nodes = nodes(sentinels, "Sentinel needs at least one sentinel host:port");
+        this.masterName = masterName;
+        this.topology = RedisEndpoint.Topology.SENTINEL;
+        return this;
+    }
+
+    /**
+     * Authenticates to the sentinels themselves, when they require it ({@code requirepass} in the
+     * sentinel configuration); the master's credentials are {@link #credentials}.
+     *
+     * @param user the sentinels' ACL user, or {@code null}
+     * @param password their password, or {@code null} for none; never logged
+     * @return this builder
+     */
+    public RedisStoreBuilder sentinelCredentials(@Nullable String user, @Nullable String password) {
+        this.sentinelUser = user == null || user.isEmpty() ? null : user;
+        this.sentinelPassword = password == null || password.isEmpty() ? null : password;
         return this;
     }
 
@@ -259,8 +296,19 @@ public final class RedisStoreBuilder {
             throw new IllegalArgumentException("Redis Cluster has only database 0, got " + database);
         }
         String description = "redis store (" + StoreUri.redact(uri()) + ")";
-        RedisGateway gateway = RedisGateway.open(
-                new RedisEndpoint(topology, nodes, user, password, database, poolSize, timeout, tls(), description));
+        RedisGateway gateway = RedisGateway.open(new RedisEndpoint(
+                topology,
+                nodes,
+                masterName == null || topology != RedisEndpoint.Topology.SENTINEL
+                        ? null
+                        : new RedisEndpoint.Sentinel(masterName, sentinelUser, sentinelPassword),
+                user,
+                password,
+                database,
+                poolSize,
+                timeout,
+                tls(),
+                description));
         gateway.evictionWarning().ifPresent(warning -> LOG.warn("{}: {}", description, warning));
         return new RedisIdempotencyStore(gateway, keyPrefix);
     }
@@ -293,6 +341,7 @@ public final class RedisStoreBuilder {
         StringBuilder s = new StringBuilder(
                 switch (topology) {
                     case CLUSTER -> "redis-cluster://";
+                    case SENTINEL -> ssl ? "rediss-sentinel://" : "redis-sentinel://";
                     case STANDALONE -> ssl ? "rediss://" : "redis://";
                 });
         if (user != null || password != null) {
@@ -309,6 +358,13 @@ public final class RedisStoreBuilder {
             s.append('/').append(database);
         }
         String separator = "?";
+        if (topology == RedisEndpoint.Topology.SENTINEL) {
+            s.append(separator).append("masterName=").append(encode(String.valueOf(masterName)));
+            separator = "&";
+            if (sentinelPassword != null) {
+                s.append(separator).append("sentinelPassword=").append(encode(sentinelPassword));
+            }
+        }
         if (!keyPrefix.equals(DEFAULT_KEY_PREFIX)) {
             s.append(separator).append("keyPrefix=").append(encode(keyPrefix));
             separator = "&";

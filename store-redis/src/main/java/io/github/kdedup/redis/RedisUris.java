@@ -17,7 +17,9 @@ import redis.clients.jedis.HostAndPort;
 final class RedisUris {
 
     static final String FORMS = "redis://[user:password@]host:port[/db], rediss://... (TLS) or "
-            + "redis-cluster://[user:password@]host1:port1,host2:port2, with optional ?poolSize=16&timeout=PT2S"
+            + "redis-cluster://[user:password@]host1:port1,host2:port2, or "
+            + "redis-sentinel://[user:password@]host1:26379,host2:26379[/db]?masterName=mymaster (rediss-sentinel:// "
+            + "for TLS), with optional ?poolSize=16&timeout=PT2S"
             + "&keyPrefix=kdedup; TLS: caCert=ca.pem or trustStore=..&trustStorePassword=.., clientCert=..&clientKey=.. "
             + "or keyStore=..&keyStorePassword=.., verifyHostname=true";
 
@@ -35,7 +37,13 @@ final class RedisUris {
             "clientKey",
             "keyStore",
             "keyStorePassword",
-            "verifyHostname");
+            "verifyHostname",
+            "masterName",
+            "sentinelUser",
+            "sentinelPassword");
+
+    private static final Set<String> SCHEMES =
+            Set.of("redis", "rediss", "redis-cluster", "redis-sentinel", "rediss-sentinel");
 
     private RedisUris() {}
 
@@ -46,7 +54,7 @@ final class RedisUris {
      */
     static RedisStoreBuilder toBuilder(StoreUri uri) {
         String scheme = uri.scheme();
-        if (!scheme.equals("redis") && !scheme.equals("rediss") && !scheme.equals("redis-cluster")) {
+        if (!SCHEMES.contains(scheme)) {
             throw bad(uri, "unknown scheme '" + scheme + "'");
         }
         String start = scheme + "://";
@@ -81,8 +89,9 @@ final class RedisUris {
             throw bad(uri, "no host:port");
         }
         List<HostAndPort> nodes = new ArrayList<>();
+        int defaultPort = scheme.endsWith("sentinel") ? 26379 : 6379;
         for (String node : authority.split(",", -1)) {
-            nodes.add(hostAndPort(uri, node));
+            nodes.add(hostAndPort(uri, node, defaultPort));
         }
         RedisStoreBuilder builder = new RedisStoreBuilder();
         try {
@@ -112,26 +121,42 @@ final class RedisUris {
                 throw bad(uri, "a cluster has no database: remove '/" + path + "'");
             }
             builder.cluster(nodes);
+        } else if (scheme.endsWith("sentinel")) {
+            builder.sentinel(
+                    uri.parameter("masterName")
+                            .orElseThrow(() -> bad(
+                                    uri,
+                                    "masterName is missing: add ?masterName=<the name the sentinels monitor the "
+                                            + "master under> (SENTINEL MASTERS lists them)")),
+                    nodes);
+            database(builder, uri, path);
+            builder.sentinelCredentials(
+                    uri.parameter("sentinelUser").orElse(null),
+                    uri.parameter("sentinelPassword").orElse(null));
         } else {
             if (nodes.size() != 1) {
                 throw bad(uri, "one host:port only; use redis-cluster:// for several nodes");
             }
             builder.standalone(nodes.get(0).getHost(), nodes.get(0).getPort());
-            if (!path.isEmpty()) {
-                try {
-                    builder.database(Integer.parseInt(path));
-                } catch (NumberFormatException e) {
-                    throw bad(uri, "the database after '/' must be a number, got '" + path + "'");
-                }
-            }
+            database(builder, uri, path);
         }
-        builder.ssl(scheme.equals("rediss") || uri.booleanParameter("ssl").orElse(false));
+        builder.ssl(scheme.startsWith("rediss") || uri.booleanParameter("ssl").orElse(false));
         uri.intParameter("poolSize", 1).ifPresent(builder::poolSize);
         uri.durationParameter("timeout").ifPresent(builder::timeout);
         uri.parameter("keyPrefix").ifPresent(builder::keyPrefix);
         builder.credentials(
                 uri.parameter("user").orElse(user), uri.parameter("password").orElse(password));
         tls(builder, uri);
+    }
+
+    private static void database(RedisStoreBuilder builder, StoreUri uri, String path) {
+        if (!path.isEmpty()) {
+            try {
+                builder.database(Integer.parseInt(path));
+            } catch (NumberFormatException e) {
+                throw bad(uri, "the database after '/' must be a number, got '" + path + "'");
+            }
+        }
     }
 
     private static void tls(RedisStoreBuilder builder, StoreUri uri) {
@@ -153,7 +178,7 @@ final class RedisUris {
         uri.booleanParameter("verifyHostname").ifPresent(builder::verifyHostname);
     }
 
-    private static HostAndPort hostAndPort(StoreUri uri, String node) {
+    private static HostAndPort hostAndPort(StoreUri uri, String node, int defaultPort) {
         int colon = node.lastIndexOf(':');
         String host = colon < 0 ? node : node.substring(0, colon);
         if (host.startsWith("[") && host.endsWith("]")) {
@@ -163,7 +188,7 @@ final class RedisUris {
             throw bad(uri, "empty host in '" + node + "'");
         }
         if (colon < 0) {
-            return new HostAndPort(host, 6379);
+            return new HostAndPort(host, defaultPort);
         }
         int port;
         try {
