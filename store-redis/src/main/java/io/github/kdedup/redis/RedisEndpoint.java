@@ -20,6 +20,7 @@ import redis.clients.jedis.HostAndPort;
  * @param poolSize connections per node
  * @param timeout the connect, read and pool-wait timeout
  * @param tls the TLS socket factory and parameters, or null for plain TCP
+ * @param durability the WAIT after each write exchange, or null for none
  * @param description the store's name in messages, with the URI redacted
  */
 record RedisEndpoint(
@@ -32,6 +33,7 @@ record RedisEndpoint(
         int poolSize,
         Duration timeout,
         @Nullable Tls tls,
+        @Nullable RedisDurability durability,
         String description) {
 
     /**

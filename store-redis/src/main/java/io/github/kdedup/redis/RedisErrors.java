@@ -67,6 +67,9 @@ final class RedisErrors {
 
     private String detail(RuntimeException e) {
         String message = firstLine(e.getMessage() == null ? e.getClass().getName() : e.getMessage());
+        if (e instanceof RedisDurability.Shortfall) {
+            return message;
+        }
         if (e instanceof JedisAccessControlException) {
             return "authentication failed (" + message
                     + "): check the user and password of the store URI (not shown here) and the server's ACL";

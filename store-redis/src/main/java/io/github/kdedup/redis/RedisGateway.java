@@ -34,8 +34,11 @@ final class RedisGateway implements AutoCloseable {
     private final boolean cluster;
     private final RedisErrors errors;
     private final RedisServerProbe servers;
+    private final @Nullable RedisDurability durability;
 
-    RedisGateway(UnifiedJedis client, RedisErrors errors, RedisServerProbe servers) {
+    RedisGateway(
+            UnifiedJedis client, RedisErrors errors, RedisServerProbe servers, @Nullable RedisDurability durability) {
+        this.durability = durability;
         this.client = client;
         this.cluster = client instanceof RedisClusterClient;
         this.errors = errors;
@@ -64,7 +67,8 @@ final class RedisGateway implements AutoCloseable {
             throw errors.translateConnect(e);
         }
         try {
-            return new RedisGateway(client, errors, RedisServerProbe.probe(client, endpoint.description()));
+            return new RedisGateway(
+                    client, errors, RedisServerProbe.probe(client, endpoint.description()), endpoint.durability());
         } catch (RuntimeException e) {
             client.close();
             throw errors.translate("open", e);
@@ -110,7 +114,9 @@ final class RedisGateway implements AutoCloseable {
                 replies.add(pipeline.setGet(
                         keys.get(i), values.get(i), SetParams.setParams().nx().px(ttlMillis[i])));
             }
+            Response<Long> acknowledged = RedisDurability.append(durability, pipeline, keys.get(0));
             pipeline.sync();
+            RedisDurability.check(durability, acknowledged);
             List<@Nullable String> previous = new ArrayList<>(keys.size());
             for (Response<String> reply : replies) {
                 previous.add(reply.get());
@@ -183,7 +189,7 @@ final class RedisGateway implements AutoCloseable {
      */
     List<Object> eval(RedisScripts.Script script, List<RedisScripts.Call> calls, String operation) {
         try {
-            return RedisScripts.run(client, script, calls);
+            return RedisScripts.run(client, script, calls, durability);
         } catch (RuntimeException e) {
             throw errors.translate(operation, e);
         }

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
@@ -34,14 +35,15 @@ final class RedisScripts {
      * @return the answers, in call order
      * @throws RuntimeException the Jedis failure of the pipeline or of any call
      */
-    static List<Object> run(UnifiedJedis client, Script script, List<Call> calls) {
+    static List<Object> run(
+            UnifiedJedis client, Script script, List<Call> calls, @Nullable RedisDurability durability) {
         Object[] answers = new Object[calls.size()];
-        List<Integer> missing = send(client, script, calls, false, answers);
+        List<Integer> missing = send(client, script, calls, false, answers, durability);
         if (!missing.isEmpty()) {
             List<Call> again = new ArrayList<>(missing.size());
             missing.forEach(j -> again.add(calls.get(j)));
             Object[] second = new Object[again.size()];
-            send(client, script, again, true, second);
+            send(client, script, again, true, second, durability);
             for (int j = 0; j < missing.size(); j++) {
                 answers[missing.get(j)] = second[j];
             }
@@ -50,7 +52,12 @@ final class RedisScripts {
     }
 
     private static List<Integer> send(
-            UnifiedJedis client, Script script, List<Call> calls, boolean full, Object[] answers) {
+            UnifiedJedis client,
+            Script script,
+            List<Call> calls,
+            boolean full,
+            Object[] answers,
+            @Nullable RedisDurability durability) {
         List<Response<Object>> replies = new ArrayList<>(calls.size());
         try (AbstractPipeline pipeline = client.pipelined()) {
             for (Call call : calls) {
@@ -59,7 +66,12 @@ final class RedisScripts {
                                 ? pipeline.eval(script.text, call.keys(), call.args())
                                 : pipeline.evalsha(script.sha, call.keys(), call.args()));
             }
+            Response<Long> acknowledged = script == Script.FIND
+                    ? null
+                    : RedisDurability.append(
+                            durability, pipeline, calls.get(0).keys().get(0));
             pipeline.sync();
+            RedisDurability.check(durability, acknowledged);
         }
         List<Integer> missing = new ArrayList<>();
         for (int j = 0; j < replies.size(); j++) {

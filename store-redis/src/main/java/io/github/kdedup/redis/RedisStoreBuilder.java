@@ -27,6 +27,9 @@ public final class RedisStoreBuilder {
     /** The default connect, read and pool-wait timeout: 2 seconds. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(2);
 
+    /** The default longest wait for replicas, when {@link #waitForReplicas} is on: 100 ms. */
+    public static final Duration DEFAULT_WAIT_TIMEOUT = Duration.ofMillis(100);
+
     /** The default prefix of every key. */
     public static final String DEFAULT_KEY_PREFIX = "kdedup";
 
@@ -53,6 +56,7 @@ public final class RedisStoreBuilder {
     private @Nullable Path keyStore;
     private @Nullable String keyStorePassword;
     private boolean verifyHostname = true;
+    private @Nullable RedisDurability durability;
 
     RedisStoreBuilder() {}
 
@@ -267,6 +271,31 @@ public final class RedisStoreBuilder {
     }
 
     /**
+     * Makes every claim, completion and release wait ({@code WAIT}) until {@code replicas} replicas
+     * acknowledged its writes, and fail with an {@link IdempotencyStoreException} when fewer did
+     * within {@code timeout}. Off by default: Redis replicates asynchronously, so a failover can lose
+     * the last acknowledged writes; this narrows that window at the cost of one replication round
+     * trip per call. The writes of a failed call may still have happened. Standalone (with replicas)
+     * and Sentinel only.
+     *
+     * @param replicas 1 or more
+     * @param timeout 1 ms or more, shorter than {@link #timeout}; {@link #DEFAULT_WAIT_TIMEOUT} is a
+     *     fair start
+     * @return this builder
+     */
+    public RedisStoreBuilder waitForReplicas(int replicas, Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        if (replicas < 1) {
+            throw new IllegalArgumentException("waitReplicas must be 1 or more, got " + replicas);
+        }
+        if (timeout.toMillis() < 1) {
+            throw new IllegalArgumentException("waitTimeout must be at least 1 ms, got " + timeout);
+        }
+        this.durability = new RedisDurability(replicas, timeout);
+        return this;
+    }
+
+    /**
      * Sets the prefix of every key, so that several applications or environments share a server.
      *
      * @param keyPrefix 1 to 64 characters without braces or whitespace; default {@value
@@ -295,6 +324,14 @@ public final class RedisStoreBuilder {
         if (topology == RedisEndpoint.Topology.CLUSTER && database != 0) {
             throw new IllegalArgumentException("Redis Cluster has only database 0, got " + database);
         }
+        if (durability != null && topology == RedisEndpoint.Topology.CLUSTER) {
+            throw new IllegalArgumentException("waitReplicas is not supported with redis-cluster:// yet (a cluster "
+                    + "pipeline cannot send WAIT to each master); remove it");
+        }
+        if (durability != null && durability.timeout().compareTo(timeout) >= 0) {
+            throw new IllegalArgumentException("waitTimeout (" + durability.timeout() + ") must be shorter than "
+                    + "timeout (" + timeout + "), or every wait would end in a socket timeout");
+        }
         String description = "redis store (" + StoreUri.redact(uri()) + ")";
         RedisGateway gateway = RedisGateway.open(new RedisEndpoint(
                 topology,
@@ -308,6 +345,7 @@ public final class RedisStoreBuilder {
                 poolSize,
                 timeout,
                 tls(),
+                durability,
                 description));
         gateway.evictionWarning().ifPresent(warning -> LOG.warn("{}: {}", description, warning));
         return new RedisIdempotencyStore(gateway, keyPrefix);
@@ -371,6 +409,10 @@ public final class RedisStoreBuilder {
         }
         if (ssl && topology == RedisEndpoint.Topology.CLUSTER) {
             s.append(separator).append("ssl=true");
+            separator = "&";
+        }
+        if (durability != null) {
+            s.append(separator).append("waitReplicas=").append(durability.replicas());
             separator = "&";
         }
         if (ssl && !verifyHostname) {

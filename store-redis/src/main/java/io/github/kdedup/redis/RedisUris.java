@@ -2,6 +2,7 @@ package io.github.kdedup.redis;
 
 import io.github.kdedup.StoreUri;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -21,7 +22,7 @@ final class RedisUris {
             + "redis-sentinel://[user:password@]host1:26379,host2:26379[/db]?masterName=mymaster (rediss-sentinel:// "
             + "for TLS), with optional ?poolSize=16&timeout=PT2S"
             + "&keyPrefix=kdedup; TLS: caCert=ca.pem or trustStore=..&trustStorePassword=.., clientCert=..&clientKey=.. "
-            + "or keyStore=..&keyStorePassword=.., verifyHostname=true";
+            + "or keyStore=..&keyStorePassword=.., verifyHostname=true; waitReplicas=1&waitTimeout=PT0.1S";
 
     private static final Set<String> PARAMETERS = Set.of(
             "poolSize",
@@ -40,7 +41,9 @@ final class RedisUris {
             "verifyHostname",
             "masterName",
             "sentinelUser",
-            "sentinelPassword");
+            "sentinelPassword",
+            "waitReplicas",
+            "waitTimeout");
 
     private static final Set<String> SCHEMES =
             Set.of("redis", "rediss", "redis-cluster", "redis-sentinel", "rediss-sentinel");
@@ -147,6 +150,12 @@ final class RedisUris {
         builder.credentials(
                 uri.parameter("user").orElse(user), uri.parameter("password").orElse(password));
         tls(builder, uri);
+        Optional<Integer> replicas = uri.intParameter("waitReplicas", 1);
+        Optional<Duration> waitTimeout = uri.durationParameter("waitTimeout");
+        if (waitTimeout.isPresent() && replicas.isEmpty()) {
+            throw bad(uri, "waitTimeout needs waitReplicas");
+        }
+        replicas.ifPresent(n -> builder.waitForReplicas(n, waitTimeout.orElse(RedisStoreBuilder.DEFAULT_WAIT_TIMEOUT)));
     }
 
     private static void database(RedisStoreBuilder builder, StoreUri uri, String path) {

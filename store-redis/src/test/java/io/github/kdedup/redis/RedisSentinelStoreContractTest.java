@@ -21,14 +21,19 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The Redis store behind Redis Sentinel: it passes the contract, follows a failover of a killed
  * master within a bounded time (calls in between fail with {@link IdempotencyStoreException}, none
- * answers wrongly), and rejects bad Sentinel settings at open. One group of real processes (master,
+ * answers wrongly), waits for replicas when asked ({@code waitReplicas}), and rejects bad Sentinel
+ * settings at open. One group of real processes (master,
  * replica, three sentinels; {@link RedisSentinelGroup}) serves the whole class.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class) // the failover, which leaves no replica, comes last
 class RedisSentinelStoreContractTest extends IdempotencyStoreContract {
 
     private static final String SECRET = "Sentinel-Secret-77";
@@ -61,6 +66,26 @@ class RedisSentinelStoreContractTest extends IdempotencyStoreContract {
     }
 
     @Test
+    @Order(1)
+    @DisplayName("with waitReplicas=1 every call waits for the replica; asking for more replicas than there are "
+            + "fails the call")
+    void shouldWaitForReplicas() {
+        try (RedisIdempotencyStore store = RedisStores.open(group.uri() + "&waitReplicas=1&waitTimeout=PT1S")) {
+            List<ClaimResult> claimed = store.claim(requests("wait-", 50, 0));
+            assertThat(claimed).extracting(ClaimResult::outcome).containsOnly(ClaimOutcome.CLAIMED);
+            assertThat(store.complete(claimed.stream().map(ClaimResult::claim).toList(), LONG))
+                    .containsOnly(true);
+        }
+        try (RedisIdempotencyStore store = RedisStores.open(group.uri() + "&waitReplicas=2&waitTimeout=PT0.2S")) {
+            assertThatThrownBy(() -> store.claim(requests("wait-more-", 50, 0)))
+                    .isInstanceOf(IdempotencyStoreException.class)
+                    .hasMessageContaining("claim of 50 keys failed")
+                    .hasMessageContaining("only 1 of the 2 replicas required (waitReplicas)");
+        }
+    }
+
+    @Test
+    @Order(2)
     @DisplayName("a killed master is replaced: calls fail with store exceptions meanwhile, none answers wrongly, "
             + "and the store answers again within 30 s")
     void shouldFollowFailover() throws Exception {
