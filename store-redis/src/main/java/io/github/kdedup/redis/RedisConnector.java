@@ -1,5 +1,6 @@
 package io.github.kdedup.redis;
 
+import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -16,6 +17,9 @@ import redis.clients.jedis.UnifiedJedis;
  * configured. Stateless and thread-safe.
  */
 final class RedisConnector {
+
+    /** How often a cluster client re-reads the slot map: the bound on following a failover or resharding. */
+    static final Duration TOPOLOGY_REFRESH = Duration.ofSeconds(1);
 
     private RedisConnector() {}
 
@@ -49,6 +53,9 @@ final class RedisConnector {
                         // Bounded: a lost master turns into a store failure within about two timeouts.
                         .maxAttempts(2)
                         .maxTotalRetriesDuration(endpoint.timeout().multipliedBy(2))
+                        // Pipelines never refresh the slot map themselves (a MOVED reply or a dead master
+                        // only fails the call), so a failover or resharding is learnt from this refresh.
+                        .topologyRefreshPeriod(TOPOLOGY_REFRESH)
                         .build();
             case SENTINEL -> {
                 RedisEndpoint.Sentinel sentinel = Objects.requireNonNull(endpoint.sentinel(), "sentinel");

@@ -1,0 +1,85 @@
+package io.github.kdedup.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.kdedup.ClaimOutcome;
+import io.github.kdedup.ClaimRequest;
+import io.github.kdedup.ClaimResult;
+import io.github.kdedup.ClaimState;
+import io.github.kdedup.IdempotencyStoreException;
+import io.github.kdedup.Origin;
+import io.github.kdedup.tck.RedisClusterLauncher;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
+
+/**
+ * A Redis Cluster of three masters with one replica each (started by this class): a master killed
+ * mid-run is replaced by its replica, calls in between fail with {@link IdempotencyStoreException},
+ * none answers wrongly, and the store answers again within a bounded time.
+ */
+class RedisClusterFailoverTest {
+
+    private static final Duration LONG = Duration.ofHours(1);
+
+    private static List<ClaimRequest> requests(String prefix, int count, int partition) {
+        List<ClaimRequest> list = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            list.add(new ClaimRequest("failover", prefix + i, new Origin("orders", partition, i), "c1", null, LONG));
+        }
+        return list;
+    }
+
+    @Test
+    @DisplayName("a killed cluster master is replaced by its replica: store exceptions meanwhile, no wrong answer, "
+            + "and answers again within 30 s")
+    void shouldFollowMasterFailover() throws Exception {
+        try (RedisClusterLauncher cluster = RedisClusterLauncher.start(3, 1);
+                RedisIdempotencyStore store = RedisStores.open(cluster.uri() + "?timeout=PT0.5S")) {
+            List<ClaimResult> done = store.claim(requests("done-", 300, 0));
+            assertThat(store.complete(done.stream().map(ClaimResult::claim).toList(), LONG))
+                    .containsOnly(true);
+            List<Integer> masters = cluster.masterPorts();
+            for (int master : masters) {
+                try (Jedis jedis = new Jedis("127.0.0.1", master)) {
+                    // Every completion is on the replica before the crash: nothing acknowledged can be lost.
+                    assertThat(jedis.waitReplicas(1, 5_000)).isEqualTo(1L);
+                }
+            }
+
+            cluster.kill(masters.get(0));
+            long start = System.nanoTime();
+            int failures = 0;
+            int round = 0;
+            Duration recovery = null;
+            while (Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofSeconds(30)) < 0) {
+                round++;
+                try {
+                    List<ClaimResult> again = store.claim(requests("done-", 300, 1));
+                    assertThat(again).extracting(ClaimResult::outcome).containsOnly(ClaimOutcome.DUPLICATE);
+                    assertThat(again)
+                            .extracting(r -> r.existing().orElseThrow().state())
+                            .containsOnly(ClaimState.COMPLETED);
+                    List<ClaimResult> fresh = store.claim(requests("fresh-" + round + "-", 30, 2));
+                    assertThat(fresh).extracting(ClaimResult::outcome).containsOnly(ClaimOutcome.CLAIMED);
+                    assertThat(store.complete(
+                                    fresh.stream().map(ClaimResult::claim).toList(), LONG))
+                            .containsOnly(true);
+                    if (failures > 0) {
+                        recovery = Duration.ofNanos(System.nanoTime() - start);
+                        break;
+                    }
+                } catch (IdempotencyStoreException e) {
+                    failures++;
+                    Thread.sleep(100);
+                }
+            }
+
+            assertThat(failures).as("calls failed while the master was down").isPositive();
+            assertThat(recovery).as("the store answered again within 30 s").isNotNull();
+        }
+    }
+}
