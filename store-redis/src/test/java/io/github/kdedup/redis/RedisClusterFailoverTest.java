@@ -17,9 +17,10 @@ import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
 
 /**
- * A Redis Cluster of three masters with one replica each (started by this class): a master killed
- * mid-run is replaced by its replica, calls in between fail with {@link IdempotencyStoreException},
- * none answers wrongly, and the store answers again within a bounded time.
+ * Redis Clusters that change under the store (each started by its test): slots migrated mid-run, and
+ * a master killed mid-run and replaced by its replica. Calls in between fail with {@link
+ * IdempotencyStoreException}, none answers wrongly, and the store answers again within a bounded
+ * time.
  */
 class RedisClusterFailoverTest {
 
@@ -34,6 +35,60 @@ class RedisClusterFailoverTest {
     }
 
     @Test
+    @DisplayName("slots migrated while claims flow (ASK, MOVED): store exceptions at worst, never a wrong answer, "
+            + "and every call answers once the migration is over")
+    void shouldSurviveResharding() throws Exception {
+        try (RedisClusterLauncher cluster = RedisClusterLauncher.start(3);
+                RedisIdempotencyStore store = RedisStores.open(cluster.uri() + "?timeout=PT1S")) {
+            List<ClaimResult> done = store.claim(requests("moved-", 500, 0));
+            assertThat(store.complete(done.stream().map(ClaimResult::claim).toList(), LONG))
+                    .containsOnly(true);
+            List<Integer> masters = cluster.masterPorts();
+            Thread reshard = new Thread(() -> cluster.reshard(masters.get(0), masters.get(1), 3000));
+            reshard.start();
+            int round = 0;
+            while (reshard.isAlive()) {
+                claimRound(store, "moved-", 500, ++round);
+            }
+            reshard.join();
+            int during = round;
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            boolean settled = false;
+            while (!settled && System.nanoTime() < deadline) {
+                settled = claimRound(store, "moved-", 500, ++round);
+            }
+
+            assertThat(settled)
+                    .as("the store answers once the slots have moved")
+                    .isTrue();
+            assertThat(during).as("rounds of claims during the migration").isPositive();
+        }
+    }
+
+    /**
+     * One round of claims: completed keys again (a duplicate each), fresh keys (claimed, then completed).
+     * Every answer is checked; a store exception ends the round without an answer.
+     *
+     * @return whether the round was answered
+     */
+    private static boolean claimRound(RedisIdempotencyStore store, String completed, int count, int round) {
+        try {
+            List<ClaimResult> again = store.claim(requests(completed, count, 1));
+            assertThat(again).extracting(ClaimResult::outcome).containsOnly(ClaimOutcome.DUPLICATE);
+            assertThat(again)
+                    .extracting(r -> r.existing().orElseThrow().state())
+                    .containsOnly(ClaimState.COMPLETED);
+            List<ClaimResult> fresh = store.claim(requests("fresh-" + completed + round + "-", 50, 2));
+            assertThat(fresh).extracting(ClaimResult::outcome).containsOnly(ClaimOutcome.CLAIMED);
+            assertThat(store.complete(fresh.stream().map(ClaimResult::claim).toList(), LONG))
+                    .containsOnly(true);
+            return true;
+        } catch (IdempotencyStoreException e) {
+            return false;
+        }
+    }
+
+    @Test
     @DisplayName("a killed cluster master is replaced by its replica: store exceptions meanwhile, no wrong answer, "
             + "and answers again within 30 s")
     void shouldFollowMasterFailover() throws Exception {
@@ -44,7 +99,7 @@ class RedisClusterFailoverTest {
                     .containsOnly(true);
             List<Integer> masters = cluster.masterPorts();
             for (int master : masters) {
-                try (Jedis jedis = new Jedis("127.0.0.1", master)) {
+                try (Jedis jedis = new Jedis("127.0.0.1", master, 10_000)) {
                     // Every completion is on the replica before the crash: nothing acknowledged can be lost.
                     assertThat(jedis.waitReplicas(1, 5_000)).isEqualTo(1L);
                 }

@@ -182,6 +182,45 @@ public final class RedisClusterLauncher implements AutoCloseable {
     }
 
     /**
+     * Moves slots from one master to another with {@code redis-cli --cluster reshard}, key by key
+     * ({@code MIGRATE}), while the cluster keeps serving: clients meet {@code ASK} and {@code MOVED}.
+     *
+     * @param fromPort the master giving slots
+     * @param toPort the master receiving them
+     * @param slots how many slots to move
+     */
+    public void reshard(int fromPort, int toPort, int slots) {
+        try {
+            String from = run(List.of("redis-cli", "-p", Integer.toString(fromPort), "cluster", "myid"))
+                    .trim();
+            String to = run(List.of("redis-cli", "-p", Integer.toString(toPort), "cluster", "myid"))
+                    .trim();
+            String output = run(List.of(
+                    "redis-cli",
+                    "--cluster",
+                    "reshard",
+                    "127.0.0.1:" + fromPort,
+                    "--cluster-from",
+                    from,
+                    "--cluster-to",
+                    to,
+                    "--cluster-slots",
+                    Integer.toString(slots),
+                    "--cluster-pipeline",
+                    "10",
+                    "--cluster-yes"));
+            if (output.contains("ERR") || output.contains("[ERR]")) {
+                throw new IllegalStateException("redis-cli --cluster reshard failed:\n" + output);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
      * Waits until every live node reports {@code cluster_state:ok}, as after a failover.
      *
      * @param within how long to wait at most
