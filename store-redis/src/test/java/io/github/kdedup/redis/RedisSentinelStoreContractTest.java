@@ -70,7 +70,7 @@ class RedisSentinelStoreContractTest extends IdempotencyStoreContract {
     @DisplayName("with waitReplicas=1 every call waits for the replica; asking for more replicas than there are "
             + "fails the call")
     void shouldWaitForReplicas() {
-        try (RedisIdempotencyStore store = RedisStores.open(group.uri() + "&waitReplicas=1&waitTimeout=PT1S")) {
+        try (RedisIdempotencyStore store = RedisStores.open(group.uri() + "&waitReplicas=1&waitTimeout=PT1.5S")) {
             List<ClaimResult> claimed = store.claim(requests("wait-", 50, 0));
             assertThat(claimed).extracting(ClaimResult::outcome).containsOnly(ClaimOutcome.CLAIMED);
             assertThat(store.complete(claimed.stream().map(ClaimResult::claim).toList(), LONG))

@@ -109,7 +109,7 @@ public final class RedisClusterLauncher implements AutoCloseable {
         if (!output.contains("All 16384 slots covered")) {
             throw new IllegalStateException("redis-cli --cluster create failed:\n" + output);
         }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         for (int port : ports) {
             while (!run(List.of("redis-cli", "-p", Integer.toString(port), "cluster", "info"))
                     .contains("cluster_state:ok")) {
@@ -119,6 +119,20 @@ public final class RedisClusterLauncher implements AutoCloseable {
                 Thread.sleep(50);
             }
         }
+        // Replicas are useful to a failover test only once their first sync is done.
+        for (int port : ports) {
+            while (replicaSyncing(port)) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the replica on port " + port + " did not finish its sync");
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    private boolean replicaSyncing(int port) throws IOException, InterruptedException {
+        String info = run(List.of("redis-cli", "-p", Integer.toString(port), "info", "replication"));
+        return info.contains("role:slave") && !info.contains("master_link_status:up");
     }
 
     private String run(List<String> command) throws IOException, InterruptedException {

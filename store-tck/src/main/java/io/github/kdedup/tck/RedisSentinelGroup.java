@@ -101,6 +101,7 @@ public final class RedisSentinelGroup implements AutoCloseable {
                 Thread.sleep(100);
             }
         }
+        awaitReplicated(Duration.ofSeconds(30));
     }
 
     /** The value after a field name in redis-cli's one-item-per-line output of SENTINEL MASTER. */
