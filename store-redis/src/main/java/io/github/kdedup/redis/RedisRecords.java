@@ -16,15 +16,19 @@ import org.jspecify.annotations.Nullable;
  * and no (namespace, key) pair can produce another pair's Redis key.
  *
  * <p>Record (the string value): eight {@code |}-separated fields, {@code
- * 1|state|topic|partition|offset|token|owner|fingerprint}, where {@code 1} is the format version,
+ * 2|state|token|topic|partition|offset|owner|fingerprint}, where {@code 2} is the format version,
  * state is {@code I} (IN_PROGRESS) or {@code C} (COMPLETED), and the fingerprint field is empty when
  * there is none (a fingerprint is never empty). Text fields escape {@code %} as {@code %25} and
- * {@code |} as {@code %7C}, so a field never holds the separator and the Lua scripts can split on it
- * and compare the prefix {@code 1|I|topic|partition|offset|} to test "in progress, same origin".
+ * {@code |} as {@code %7C}, so a field never holds the separator. The order serves the scripts:
+ * "in progress under this token" is the prefix {@code 2|I|token|} ({@link #fence}), one string
+ * comparison; "in progress, same origin" compares {@code topic|partition|offset|} ({@link #origin})
+ * right after the token. Format 1 ({@code 1|state|topic|partition|offset|token|owner|fingerprint})
+ * is still decoded, so records written before the upgrade still answer as duplicates; an in-progress
+ * format-1 record is not completed by the new scripts and ends with its lease.
  */
 final class RedisRecords {
 
-    static final String VERSION = "1";
+    static final String VERSION = "2";
 
     private RedisRecords() {}
 
@@ -50,9 +54,16 @@ final class RedisRecords {
         }
     }
 
-    /** The record's text up to and including the origin: what "in progress, same origin" compares. */
-    static String inProgressPrefix(Origin origin) {
-        StringBuilder s = new StringBuilder(64).append(VERSION).append("|I|");
+    /** What an in-progress record under this token starts with: {@code 2|I|token|}. */
+    static String fence(String token) {
+        StringBuilder s = new StringBuilder(32).append(VERSION).append("|I|");
+        escapeField(s, token);
+        return s.append('|').toString();
+    }
+
+    /** The origin fields as stored, {@code topic|partition|offset|}: what a same-origin reclaim compares. */
+    static String origin(Origin origin) {
+        StringBuilder s = new StringBuilder(48);
         escapeField(s, origin.topic());
         return s.append('|')
                 .append(origin.partition())
@@ -63,9 +74,7 @@ final class RedisRecords {
     }
 
     static String inProgress(ClaimRequest request, String token) {
-        StringBuilder s = new StringBuilder(128).append(inProgressPrefix(request.origin()));
-        escapeField(s, token);
-        s.append('|');
+        StringBuilder s = new StringBuilder(128).append(fence(token)).append(origin(request.origin()));
         escapeField(s, request.owner());
         s.append('|');
         if (request.fingerprint() != null) {
@@ -118,7 +127,9 @@ final class RedisRecords {
             fields.add(value.substring(from, bar));
             from = bar + 1;
         }
-        if (fields.size() != 8 || !fields.get(0).equals(VERSION)) {
+        boolean current = fields.size() == 8 && fields.get(0).equals(VERSION);
+        boolean legacy = fields.size() == 8 && fields.get(0).equals("1");
+        if (!current && !legacy) {
             throw new IllegalStateException(
                     "the key holds a value that kdedup did not write (or a newer format); use a key prefix that "
                             + "no other application writes under");
@@ -129,9 +140,14 @@ final class RedisRecords {
                     case "C" -> ClaimState.COMPLETED;
                     default -> throw new IllegalStateException("unknown record state '" + fields.get(1) + "'");
                 };
-        Origin origin =
-                new Origin(unescape(fields.get(2)), Integer.parseInt(fields.get(3)), Long.parseLong(fields.get(4)));
+        // Format 2 puts the token before the origin; format 1 after it.
+        int origin = current ? 3 : 2;
+        String token = fields.get(current ? 2 : 5);
+        Origin stored = new Origin(
+                unescape(fields.get(origin)),
+                Integer.parseInt(fields.get(origin + 1)),
+                Long.parseLong(fields.get(origin + 2)));
         String fingerprint = fields.get(7).isEmpty() ? null : unescape(fields.get(7));
-        return new Decoded(state, origin, unescape(fields.get(5)), unescape(fields.get(6)), fingerprint);
+        return new Decoded(state, stored, unescape(token), unescape(fields.get(6)), fingerprint);
     }
 }

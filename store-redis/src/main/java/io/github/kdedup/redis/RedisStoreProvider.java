@@ -14,12 +14,19 @@ import java.util.Set;
  *       default);
  *   <li>{@code rediss://...}: the same over TLS;
  *   <li>{@code redis-cluster://[user:password@]host1:port1,host2:port2}: a Redis Cluster, from any
- *       of its nodes ({@code ?ssl=true} for TLS).
+ *       of its nodes ({@code ?ssl=true} for TLS);
+ *   <li>{@code redis-sentinel://[user:password@]host1:26379,host2:26379[/db]?masterName=mymaster}: the
+ *       master that Redis Sentinel names, followed through failovers ({@code rediss-sentinel://} for
+ *       TLS to the master and the sentinels; {@code sentinelUser} and {@code sentinelPassword} when
+ *       the sentinels require their own password).
  * </ul>
  *
  * <p>Parameters: {@code poolSize} (connections per node, default 16), {@code timeout} (connect, read
  * and pool wait; ISO-8601 such as {@code PT2S}, or milliseconds; default 2 s), {@code keyPrefix}
- * (default {@code kdedup}), {@code user} and {@code password} (instead of the user-info part).
+ * (default {@code kdedup}), {@code user} and {@code password} (instead of the user-info part); TLS:
+ * {@code caCert} (PEM) or {@code trustStore} and {@code trustStorePassword}, {@code clientCert} and
+ * {@code clientKey} (PEM) or {@code keyStore} and {@code keyStorePassword} for mutual TLS, {@code
+ * verifyHostname} (default true).
  */
 public final class RedisStoreProvider implements IdempotencyStoreProvider {
 
@@ -28,7 +35,7 @@ public final class RedisStoreProvider implements IdempotencyStoreProvider {
 
     @Override
     public Set<String> schemes() {
-        return Set.of("redis", "rediss", "redis-cluster");
+        return Set.of("redis", "rediss", "redis-cluster", "redis-sentinel", "rediss-sentinel");
     }
 
     @Override

@@ -1,112 +1,193 @@
 package io.github.kdedup.redis;
 
 import io.github.kdedup.StoreUri;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import redis.clients.jedis.HostAndPort;
 
-/** Turns store URIs into builders. Pure and thread-safe; messages never hold a password. */
+/**
+ * Turns a store URI into a {@link RedisStoreBuilder}: the one place that knows the URI forms and
+ * parameters. Stateless and thread-safe; messages hold the URI only redacted.
+ */
 final class RedisUris {
 
     static final String FORMS = "redis://[user:password@]host:port[/db], rediss://... (TLS) or "
-            + "redis-cluster://[user:password@]host1:port1,host2:port2, with optional ?poolSize=16&timeout=PT2S"
-            + "&keyPrefix=kdedup";
+            + "redis-cluster://[user:password@]host1:port1,host2:port2, or "
+            + "redis-sentinel://[user:password@]host1:26379,host2:26379[/db]?masterName=mymaster (rediss-sentinel:// "
+            + "for TLS), with optional ?poolSize=16&timeout=PT2S"
+            + "&keyPrefix=kdedup; TLS: caCert=ca.pem or trustStore=..&trustStorePassword=.., clientCert=..&clientKey=.. "
+            + "or keyStore=..&keyStorePassword=.., verifyHostname=true; waitReplicas=1&waitTimeout=PT0.1S";
+
+    private static final Set<String> PARAMETERS = Set.of(
+            "poolSize",
+            "timeout",
+            "keyPrefix",
+            "ssl",
+            "user",
+            "password",
+            "caCert",
+            "trustStore",
+            "trustStorePassword",
+            "clientCert",
+            "clientKey",
+            "keyStore",
+            "keyStorePassword",
+            "verifyHostname",
+            "masterName",
+            "sentinelUser",
+            "sentinelPassword",
+            "waitReplicas",
+            "waitTimeout");
+
+    private static final Set<String> SCHEMES =
+            Set.of("redis", "rediss", "redis-cluster", "redis-sentinel", "rediss-sentinel");
 
     private RedisUris() {}
 
-    static RedisIdempotencyStore.Builder toBuilder(StoreUri uri) {
-        try {
-            return parse(uri);
-        } catch (IllegalArgumentException e) {
-            if (e.getMessage() != null && e.getMessage().startsWith("bad Redis store URI")) {
-                throw e;
-            }
-            throw bad(uri, String.valueOf(e.getMessage()));
-        }
-    }
-
-    private static RedisIdempotencyStore.Builder parse(StoreUri uri) {
+    /**
+     * Parses a URI into a builder that has not connected yet.
+     *
+     * @throws IllegalArgumentException naming the redacted URI, what was wrong and the accepted forms
+     */
+    static RedisStoreBuilder toBuilder(StoreUri uri) {
         String scheme = uri.scheme();
-        if (!scheme.equals("redis") && !scheme.equals("rediss") && !scheme.equals("redis-cluster")) {
+        if (!SCHEMES.contains(scheme)) {
             throw bad(uri, "unknown scheme '" + scheme + "'");
         }
-        String base = uri.base();
         String start = scheme + "://";
-        if (!base.toLowerCase(java.util.Locale.ROOT).startsWith(start)) {
+        if (!uri.base().toLowerCase(Locale.ROOT).startsWith(start)) {
             throw bad(uri, "expected '" + start + "' at the start");
         }
-        String rest = base.substring(start.length());
+        for (String name : uri.parameters().keySet()) {
+            if (!PARAMETERS.contains(name)) {
+                throw bad(uri, "unknown parameter '" + name + "'; accepted: " + String.join(", ", PARAMETERS));
+            }
+        }
+        String rest = uri.base().substring(start.length());
         int slash = rest.indexOf('/');
         String authority = slash < 0 ? rest : rest.substring(0, slash);
         String path = slash < 0 ? "" : rest.substring(slash + 1);
-        String user = null;
-        String password = null;
+        @Nullable String user = null;
+        @Nullable String password = null;
         int at = authority.lastIndexOf('@');
         if (at >= 0) {
             String info = authority.substring(0, at);
             authority = authority.substring(at + 1);
             int colon = info.indexOf(':');
-            user = decode(colon < 0 ? info : info.substring(0, colon));
-            password = colon < 0 ? null : decode(info.substring(colon + 1));
             if (colon < 0) {
                 // redis://secret@host is how some clients write a password without a user.
-                password = user;
-                user = null;
+                password = StoreUri.decode(info);
+            } else {
+                user = StoreUri.decode(info.substring(0, colon));
+                password = StoreUri.decode(info.substring(colon + 1));
             }
         }
         if (authority.isEmpty()) {
             throw bad(uri, "no host:port");
         }
         List<HostAndPort> nodes = new ArrayList<>();
+        int defaultPort = scheme.endsWith("sentinel") ? 26379 : 6379;
         for (String node : authority.split(",", -1)) {
-            nodes.add(hostAndPort(uri, node));
+            nodes.add(hostAndPort(uri, node, defaultPort));
         }
-        RedisIdempotencyStore.Builder builder = RedisIdempotencyStore.builder();
+        RedisStoreBuilder builder = new RedisStoreBuilder();
+        try {
+            configure(builder, uri, nodes, path, user, password);
+        } catch (IllegalArgumentException e) {
+            String message = String.valueOf(e.getMessage());
+            if (message.startsWith("bad Redis store URI")) {
+                throw e;
+            }
+            // The builder's setters and StoreUri's readers say what was wrong; add the URI and the forms once.
+            String named = "bad store URI '" + uri.redacted() + "': ";
+            throw bad(uri, message.startsWith(named) ? message.substring(named.length()) : message);
+        }
+        return builder;
+    }
+
+    private static void configure(
+            RedisStoreBuilder builder,
+            StoreUri uri,
+            List<HostAndPort> nodes,
+            String path,
+            @Nullable String user,
+            @Nullable String password) {
+        String scheme = uri.scheme();
         if (scheme.equals("redis-cluster")) {
             if (!path.isEmpty()) {
                 throw bad(uri, "a cluster has no database: remove '/" + path + "'");
             }
             builder.cluster(nodes);
+        } else if (scheme.endsWith("sentinel")) {
+            builder.sentinel(
+                    uri.parameter("masterName")
+                            .orElseThrow(() -> bad(
+                                    uri,
+                                    "masterName is missing: add ?masterName=<the name the sentinels monitor the "
+                                            + "master under> (SENTINEL MASTERS lists them)")),
+                    nodes);
+            database(builder, uri, path);
+            builder.sentinelCredentials(
+                    uri.parameter("sentinelUser").orElse(null),
+                    uri.parameter("sentinelPassword").orElse(null));
         } else {
             if (nodes.size() != 1) {
                 throw bad(uri, "one host:port only; use redis-cluster:// for several nodes");
             }
             builder.standalone(nodes.get(0).getHost(), nodes.get(0).getPort());
-            builder.ssl(scheme.equals("rediss"));
-            if (!path.isEmpty()) {
-                try {
-                    builder.database(Integer.parseInt(path));
-                } catch (NumberFormatException e) {
-                    throw bad(uri, "the database after '/' must be a number, got '" + path + "'");
-                }
-            }
+            database(builder, uri, path);
         }
-        for (Map.Entry<String, String> parameter : uri.parameters().entrySet()) {
-            String value = parameter.getValue();
-            switch (parameter.getKey()) {
-                case "poolSize" -> builder.poolSize(number(uri, "poolSize", value));
-                case "timeout" -> builder.timeout(duration(uri, value));
-                case "keyPrefix" -> builder.keyPrefix(value);
-                case "ssl" -> builder.ssl(Boolean.parseBoolean(value) || scheme.equals("rediss"));
-                case "user" -> user = value;
-                case "password" -> password = value;
-                default ->
-                    throw bad(
-                            uri,
-                            "unknown parameter '" + parameter.getKey()
-                                    + "'; accepted: poolSize, timeout, keyPrefix, ssl, user, password");
-            }
+        builder.ssl(scheme.startsWith("rediss") || uri.booleanParameter("ssl").orElse(false));
+        uri.intParameter("poolSize", 1).ifPresent(builder::poolSize);
+        uri.durationParameter("timeout").ifPresent(builder::timeout);
+        uri.parameter("keyPrefix").ifPresent(builder::keyPrefix);
+        builder.credentials(
+                uri.parameter("user").orElse(user), uri.parameter("password").orElse(password));
+        tls(builder, uri);
+        Optional<Integer> replicas = uri.intParameter("waitReplicas", 1);
+        Optional<Duration> waitTimeout = uri.durationParameter("waitTimeout");
+        if (waitTimeout.isPresent() && replicas.isEmpty()) {
+            throw bad(uri, "waitTimeout needs waitReplicas");
         }
-        builder.credentials(user, password);
-        return builder;
+        replicas.ifPresent(n -> builder.waitForReplicas(n, waitTimeout.orElse(RedisStoreBuilder.DEFAULT_WAIT_TIMEOUT)));
     }
 
-    private static HostAndPort hostAndPort(StoreUri uri, String node) {
+    private static void database(RedisStoreBuilder builder, StoreUri uri, String path) {
+        if (!path.isEmpty()) {
+            try {
+                builder.database(Integer.parseInt(path));
+            } catch (NumberFormatException e) {
+                throw bad(uri, "the database after '/' must be a number, got '" + path + "'");
+            }
+        }
+    }
+
+    private static void tls(RedisStoreBuilder builder, StoreUri uri) {
+        uri.parameter("caCert").ifPresent(file -> builder.caCert(Path.of(file)));
+        uri.parameter("trustStore")
+                .ifPresent(file -> builder.trustStore(
+                        Path.of(file), uri.parameter("trustStorePassword").orElse(null)));
+        uri.parameter("keyStore")
+                .ifPresent(file -> builder.keyStore(
+                        Path.of(file), uri.parameter("keyStorePassword").orElse(null)));
+        Optional<String> certificate = uri.parameter("clientCert");
+        Optional<String> key = uri.parameter("clientKey");
+        if (certificate.isPresent() != key.isPresent()) {
+            throw bad(uri, "mutual TLS needs both clientCert and clientKey (PEM files)");
+        }
+        if (certificate.isPresent() && key.isPresent()) {
+            builder.clientCertificate(Path.of(certificate.get()), Path.of(key.get()));
+        }
+        uri.booleanParameter("verifyHostname").ifPresent(builder::verifyHostname);
+    }
+
+    private static HostAndPort hostAndPort(StoreUri uri, String node, int defaultPort) {
         int colon = node.lastIndexOf(':');
         String host = colon < 0 ? node : node.substring(0, colon);
         if (host.startsWith("[") && host.endsWith("]")) {
@@ -116,7 +197,7 @@ final class RedisUris {
             throw bad(uri, "empty host in '" + node + "'");
         }
         if (colon < 0) {
-            return new HostAndPort(host, 6379);
+            return new HostAndPort(host, defaultPort);
         }
         int port;
         try {
@@ -128,27 +209,6 @@ final class RedisUris {
             throw bad(uri, "the port of '" + node + "' must be between 1 and 65535");
         }
         return new HostAndPort(host, port);
-    }
-
-    private static int number(StoreUri uri, String name, String value) {
-        try {
-            return Integer.parseInt(value);
-        } catch (NumberFormatException e) {
-            throw bad(uri, name + " must be a whole number, got '" + value + "'");
-        }
-    }
-
-    /** An ISO-8601 duration ({@code PT2S}) or whole milliseconds ({@code 2000}). */
-    private static Duration duration(StoreUri uri, String value) {
-        try {
-            return value.matches("\\d+") ? Duration.ofMillis(Long.parseLong(value)) : Duration.parse(value);
-        } catch (DateTimeParseException | NumberFormatException e) {
-            throw bad(uri, "timeout must be an ISO-8601 duration such as PT2S, or milliseconds, got '" + value + "'");
-        }
-    }
-
-    private static String decode(String text) {
-        return URLDecoder.decode(text, StandardCharsets.UTF_8);
     }
 
     private static IllegalArgumentException bad(StoreUri uri, String what) {

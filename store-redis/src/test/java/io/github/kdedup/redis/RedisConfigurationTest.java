@@ -99,18 +99,18 @@ class RedisConfigurationTest {
     @DisplayName("an evicting maxmemory-policy gives a warning; noeviction and a disabled CONFIG give none")
     void shouldWarnAboutEviction() {
         try (RedisServerProcess lru = RedisServerProcess.start("--maxmemory-policy", "allkeys-lru");
-                RedisIdempotencyStore store = RedisIdempotencyStore.open(lru.uri())) {
+                RedisIdempotencyStore store = RedisStores.open(lru.uri())) {
             assertThat(store.evictionWarning())
                     .hasValueSatisfying(
                             w -> assertThat(w).contains("allkeys-lru").contains("noeviction"));
         }
         try (RedisServerProcess safe = RedisServerProcess.start("--maxmemory-policy", "noeviction");
-                RedisIdempotencyStore store = RedisIdempotencyStore.open(safe.uri())) {
+                RedisIdempotencyStore store = RedisStores.open(safe.uri())) {
             assertThat(store.evictionWarning()).isEmpty();
         }
         try (RedisServerProcess noConfig = RedisServerProcess.start(
                         "--maxmemory-policy", "allkeys-lru", "--rename-command", "CONFIG", "");
-                RedisIdempotencyStore store = RedisIdempotencyStore.open(noConfig.uri())) {
+                RedisIdempotencyStore store = RedisStores.open(noConfig.uri())) {
             assertThat(store.evictionWarning()).isEmpty();
             assertThat(store.claim(List.of(request("k", 1))).get(0).outcome()).isEqualTo(ClaimOutcome.CLAIMED);
         }
@@ -120,7 +120,7 @@ class RedisConfigurationTest {
     @DisplayName("a full server (OOM) is a store exception that says Redis is out of memory")
     void shouldReportOutOfMemory() {
         try (RedisServerProcess server = RedisServerProcess.start("--maxmemory", "3mb");
-                RedisIdempotencyStore store = RedisIdempotencyStore.open(server.uri())) {
+                RedisIdempotencyStore store = RedisStores.open(server.uri())) {
             assertThatThrownBy(() -> {
                         for (int batch = 0; batch < 50; batch++) {
                             List<ClaimRequest> requests = new ArrayList<>();
@@ -141,7 +141,7 @@ class RedisConfigurationTest {
         try (RedisServerProcess master = RedisServerProcess.start();
                 RedisServerProcess replica =
                         RedisServerProcess.start("--replicaof", "127.0.0.1", Integer.toString(master.port()));
-                RedisIdempotencyStore store = RedisIdempotencyStore.open(replica.uri())) {
+                RedisIdempotencyStore store = RedisStores.open(replica.uri())) {
             assertThatThrownBy(() -> store.claim(List.of(request("k", 1))))
                     .isInstanceOf(IdempotencyStoreException.class)
                     .hasMessageContaining("read-only replica")

@@ -56,7 +56,7 @@ class RedisOutageTest {
     @DisplayName("a server restart gives store exceptions during the outage and right answers after it")
     void shouldSurviveRestart() throws Exception {
         try (RedisServerProcess server = RedisServerProcess.start("--appendonly", "yes", "--appendfsync", "always");
-                RedisIdempotencyStore store = RedisIdempotencyStore.builder()
+                RedisIdempotencyStore store = RedisStores.builder()
                         .standalone("127.0.0.1", server.port())
                         .timeout(Duration.ofMillis(500))
                         .build()) {
@@ -97,7 +97,7 @@ class RedisOutageTest {
     @DisplayName("a paused server gives timeouts, and the claims after it own the keys or see them, never guessed")
     void shouldReportTimeoutOfPausedServer() throws Exception {
         try (RedisServerProcess server = RedisServerProcess.start();
-                RedisIdempotencyStore store = RedisIdempotencyStore.builder()
+                RedisIdempotencyStore store = RedisStores.builder()
                         .standalone("127.0.0.1", server.port())
                         .timeout(Duration.ofMillis(300))
                         .build();

@@ -21,13 +21,25 @@ class RedisRecordsTest {
         String value = RedisRecords.inProgress(request, "tok");
         RedisRecords.Decoded decoded = RedisRecords.decode(value);
 
-        assertThat(value).startsWith(RedisRecords.inProgressPrefix(request.origin()));
+        assertThat(value).startsWith(RedisRecords.fence("tok") + RedisRecords.origin(request.origin()));
         assertThat(value.chars().filter(c -> c == '|')).hasSize(7);
         assertThat(decoded.state()).isEqualTo(ClaimState.IN_PROGRESS);
         assertThat(decoded.origin()).isEqualTo(request.origin());
         assertThat(decoded.owner()).isEqualTo("own|er%25");
         assertThat(decoded.fingerprint()).isEqualTo("fp|%|");
         assertThat(decoded.token()).isEqualTo("tok");
+    }
+
+    @Test
+    @DisplayName("a record of format 1, written before the token moved forward, still decodes to the same fields")
+    void shouldDecodeFormatOne() {
+        RedisRecords.Decoded decoded = RedisRecords.decode("1|C|to%7Cpic|7|42|tok|own%25er|");
+
+        assertThat(decoded.state()).isEqualTo(ClaimState.COMPLETED);
+        assertThat(decoded.origin()).isEqualTo(new Origin("to|pic", 7, 42));
+        assertThat(decoded.token()).isEqualTo("tok");
+        assertThat(decoded.owner()).isEqualTo("own%er");
+        assertThat(decoded.fingerprint()).isNull();
     }
 
     @Test

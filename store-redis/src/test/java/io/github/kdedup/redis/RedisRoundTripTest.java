@@ -2,6 +2,7 @@ package io.github.kdedup.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.kdedup.Claim;
 import io.github.kdedup.ClaimOutcome;
 import io.github.kdedup.ClaimRequest;
 import io.github.kdedup.ClaimResult;
@@ -47,7 +48,7 @@ class RedisRoundTripTest {
     @Test
     @DisplayName("a batch of 500 fresh keys is 500 SET commands, and 500 duplicates are 500 SET commands too")
     void shouldClaimBatchWithOneCommandPerKey() {
-        try (RedisIdempotencyStore store = RedisIdempotencyStore.open(server.uri());
+        try (RedisIdempotencyStore store = RedisStores.open(server.uri());
                 Jedis probe = new Jedis("127.0.0.1", server.port())) {
             List<ClaimRequest> batch = batch(0);
 
@@ -63,6 +64,44 @@ class RedisRoundTripTest {
             assertThat(delta(before, afterFresh)).containsExactly(Map.entry("set", 500L));
             assertThat(delta(afterFresh, afterAgain)).containsExactly(Map.entry("set", 500L));
         }
+    }
+
+    @Test
+    @DisplayName("completing or releasing a batch of 500 claims is one script call, not one per key")
+    void shouldCompleteAndReleaseBatchWithOneScriptCall() {
+        try (RedisIdempotencyStore store = RedisStores.open(server.uri() + "?keyPrefix=rt-fenced");
+                Jedis probe = new Jedis("127.0.0.1", server.port())) {
+            List<Claim> first = claims(store.claim(batch(0)));
+            List<Claim> second = claims(store.claim(batch(0).stream()
+                    .map(r -> new ClaimRequest("rt2", r.key(), r.origin(), r.owner(), r.fingerprint(), r.lease()))
+                    .toList()));
+
+            // Loads both scripts, so that no NOSCRIPT round adds an EVAL below.
+            store.complete(List.of(new Claim("rt-warm", "k", "t")), Duration.ofMinutes(5));
+            store.release(List.of(new Claim("rt-warm", "k", "t")));
+
+            Map<String, Long> before = commandCalls(probe);
+            List<Boolean> completed = store.complete(first, Duration.ofMinutes(5));
+            Map<String, Long> afterComplete = commandCalls(probe);
+            List<Boolean> released = store.release(second);
+            Map<String, Long> afterRelease = commandCalls(probe);
+
+            assertThat(completed).hasSize(500).containsOnly(true);
+            assertThat(released).hasSize(500).containsOnly(true);
+            assertThat(delta(before, afterComplete))
+                    .containsEntry("evalsha", 1L)
+                    .doesNotContainKey("eval");
+            assertThat(delta(afterComplete, afterRelease))
+                    .containsEntry("evalsha", 1L)
+                    .doesNotContainKey("eval");
+            // The fence still holds: the stale tokens change nothing.
+            assertThat(store.complete(second, Duration.ofMinutes(5))).containsOnly(false);
+            assertThat(store.release(first)).containsOnly(false);
+        }
+    }
+
+    private static List<Claim> claims(List<ClaimResult> results) {
+        return results.stream().map(ClaimResult::claim).toList();
     }
 
     private static List<ClaimRequest> batch(int partition) {

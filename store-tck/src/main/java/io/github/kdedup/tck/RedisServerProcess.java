@@ -18,12 +18,14 @@ import java.util.stream.Stream;
  */
 public final class RedisServerProcess implements AutoCloseable {
 
+    private final String binary;
     private final int port;
     private final Path dir;
     private final List<String> arguments;
     private Process process;
 
-    private RedisServerProcess(int port, Path dir, List<String> arguments) {
+    private RedisServerProcess(String binary, int port, Path dir, List<String> arguments) {
+        this.binary = binary;
         this.port = port;
         this.dir = dir;
         this.arguments = arguments;
@@ -36,13 +38,25 @@ public final class RedisServerProcess implements AutoCloseable {
      * @return the running server
      */
     public static RedisServerProcess start(String... extra) {
+        return startBinary("redis-server", extra);
+    }
+
+    /**
+     * Starts a server from a given {@code redis-server} binary, such as an older version (see {@link
+     * Redis62Binary}), on a free port.
+     *
+     * @param binary the executable, a path or a name on the PATH
+     * @param extra more {@code redis-server} arguments
+     * @return the running server
+     */
+    public static RedisServerProcess startBinary(String binary, String... extra) {
         try {
             Path dir = Files.createTempDirectory("kdedup-redis-");
-            RedisServerProcess server = new RedisServerProcess(freePort(), dir, List.of(extra));
+            RedisServerProcess server = new RedisServerProcess(binary, freePort(), dir, List.of(extra));
             server.startProcess();
             return server;
         } catch (IOException e) {
-            throw new IllegalStateException("cannot start redis-server: is it installed and on the PATH?", e);
+            throw new IllegalStateException("cannot start " + binary + ": is it installed and on the PATH?", e);
         }
     }
 
@@ -57,7 +71,7 @@ public final class RedisServerProcess implements AutoCloseable {
     /** Starts the process again on the same port and directory (after {@link #stop()}). */
     public void startProcess() throws IOException {
         List<String> command = new ArrayList<>(List.of(
-                "redis-server",
+                binary,
                 "--port",
                 Integer.toString(port),
                 "--bind",
@@ -82,7 +96,8 @@ public final class RedisServerProcess implements AutoCloseable {
         long deadline = System.nanoTime() + within.toNanos();
         while (!TestServices.listening(port)) {
             if (!process.isAlive() || System.nanoTime() > deadline) {
-                throw new IllegalStateException("redis-server did not start on port " + port);
+                throw new IllegalStateException("redis-server did not start on port " + port
+                        + (process.isAlive() ? "" : " (it exited with " + process.exitValue() + ")"));
             }
             try {
                 Thread.sleep(20);

@@ -1,0 +1,98 @@
+package io.github.kdedup.redis;
+
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+import redis.clients.jedis.ConnectionPoolConfig;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.JedisClientConfig;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.RedisClusterClient;
+import redis.clients.jedis.RedisSentinelClient;
+import redis.clients.jedis.UnifiedJedis;
+
+/**
+ * Builds the Jedis client and its pools for an endpoint: the only class that knows how Jedis is
+ * configured. Stateless and thread-safe.
+ */
+final class RedisConnector {
+
+    /** How often a cluster client re-reads the slot map: the bound on following a failover or resharding. */
+    static final Duration TOPOLOGY_REFRESH = Duration.ofSeconds(1);
+
+    private RedisConnector() {}
+
+    /**
+     * Opens a client. Jedis connects lazily, so this fails only for settings Jedis rejects, in a
+     * cluster when no seed answers, and behind Sentinel when no sentinel names the master; {@link
+     * RedisServerProbe} then talks to every node. Behind Sentinel, Jedis follows failovers: it
+     * subscribes to the sentinels' {@code +switch-master} and moves its pool to the new master.
+     *
+     * @throws RuntimeException the Jedis failure
+     */
+    static UnifiedJedis open(RedisEndpoint endpoint) {
+        ConnectionPoolConfig pool = new ConnectionPoolConfig();
+        pool.setMaxTotal(endpoint.poolSize());
+        pool.setMaxIdle(endpoint.poolSize());
+        pool.setMaxWait(endpoint.timeout());
+        // A dead pooled connection fails its one call and is discarded; testing each borrow would cost a round trip.
+        pool.setTestOnBorrow(false);
+        return switch (endpoint.topology()) {
+            case STANDALONE ->
+                RedisClient.builder()
+                        .hostAndPort(endpoint.nodes().get(0))
+                        .clientConfig(clientConfig(endpoint, endpoint.database()))
+                        .poolConfig(pool)
+                        .build();
+            case CLUSTER ->
+                RedisClusterClient.builder()
+                        .nodes(new LinkedHashSet<>(endpoint.nodes()))
+                        .clientConfig(clientConfig(endpoint, 0))
+                        .poolConfig(pool)
+                        // Bounded: a lost master turns into a store failure within about two timeouts.
+                        .maxAttempts(2)
+                        .maxTotalRetriesDuration(endpoint.timeout().multipliedBy(2))
+                        // Pipelines never refresh the slot map themselves (a MOVED reply or a dead master
+                        // only fails the call), so a failover or resharding is learnt from this refresh.
+                        .topologyRefreshPeriod(TOPOLOGY_REFRESH)
+                        .build();
+            case SENTINEL -> {
+                RedisEndpoint.Sentinel sentinel = Objects.requireNonNull(endpoint.sentinel(), "sentinel");
+                yield RedisSentinelClient.builder()
+                        .masterName(sentinel.masterName())
+                        .sentinels(new LinkedHashSet<>(endpoint.nodes()))
+                        .clientConfig(clientConfig(endpoint, endpoint.database()))
+                        // The sentinels have their own credentials (often none); TLS is the same as the master's.
+                        .sentinelClientConfig(config(endpoint, 0, sentinel.user(), sentinel.password()))
+                        .poolConfig(pool)
+                        .build();
+            }
+        };
+    }
+
+    private static JedisClientConfig clientConfig(RedisEndpoint endpoint, int database) {
+        return config(endpoint, database, endpoint.user(), endpoint.password());
+    }
+
+    private static JedisClientConfig config(
+            RedisEndpoint endpoint, int database, @Nullable String user, @Nullable String password) {
+        int millis = (int) endpoint.timeout().toMillis();
+        DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
+                .connectionTimeoutMillis(millis)
+                .socketTimeoutMillis(millis)
+                .database(database)
+                .clientName("kdedup");
+        RedisEndpoint.Tls tls = endpoint.tls();
+        if (tls != null) {
+            config.ssl(true).sslSocketFactory(tls.socketFactory()).sslParameters(tls.parameters());
+        }
+        if (user != null) {
+            config.user(user);
+        }
+        if (password != null) {
+            config.password(password);
+        }
+        return config.build();
+    }
+}

@@ -1,0 +1,203 @@
+package io.github.kdedup.redis;
+
+import io.github.kdedup.IdempotencyStoreException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.IntFunction;
+import org.jspecify.annotations.Nullable;
+import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.RedisClusterClient;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.params.SetParams;
+import redis.clients.jedis.util.JedisClusterCRC16;
+
+/**
+ * The few batched Redis operations the store's algorithm is written in, over one Jedis client
+ * (standalone or cluster). Each operation is one pipelined exchange (one round trip per node) and
+ * either answers for every key or throws an {@link IdempotencyStoreException} that names the store,
+ * the operation and what to check. Thread-safe: each exchange borrows a connection per node.
+ */
+final class RedisGateway implements AutoCloseable {
+
+    /**
+     * The most keys one script call handles: a script blocks its server while it runs, and 1,000
+     * keys take about a millisecond.
+     */
+    static final int KEYS_PER_SCRIPT = 1_000;
+
+    private final UnifiedJedis client;
+    private final boolean cluster;
+    private final RedisErrors errors;
+    private final RedisServerProbe servers;
+    private final @Nullable RedisDurability durability;
+
+    RedisGateway(
+            UnifiedJedis client, RedisErrors errors, RedisServerProbe servers, @Nullable RedisDurability durability) {
+        this.durability = durability;
+        this.client = client;
+        this.cluster = client instanceof RedisClusterClient;
+        this.errors = errors;
+        this.servers = servers;
+    }
+
+    /**
+     * Opens the client for an endpoint and probes its servers.
+     *
+     * @throws IdempotencyStoreException when a node cannot be reached or refuses the credentials
+     */
+    static RedisGateway open(RedisEndpoint endpoint) {
+        RedisEndpoint.Sentinel sentinel = endpoint.sentinel();
+        RedisErrors errors = new RedisErrors(
+                endpoint.description(),
+                endpoint.timeout(),
+                sentinel == null
+                        ? null
+                        : "check masterName '" + sentinel.masterName() + "' (SENTINEL MASTERS lists the names), "
+                                + "that the sentinels " + endpoint.nodes() + " are up and reachable, and "
+                                + "sentinelUser/sentinelPassword (not shown) if the sentinels require a password");
+        UnifiedJedis client;
+        try {
+            client = RedisConnector.open(endpoint);
+        } catch (RuntimeException e) {
+            throw errors.translateConnect(e);
+        }
+        try {
+            return new RedisGateway(
+                    client, errors, RedisServerProbe.probe(client, endpoint.description()), endpoint.durability());
+        } catch (RuntimeException e) {
+            client.close();
+            throw errors.translate("open", e);
+        }
+    }
+
+    /** Returns the store's name in messages: its redacted URI. */
+    String description() {
+        return errors.description();
+    }
+
+    /** Returns the eviction warning of {@link RedisServerProbe}, if any. */
+    Optional<String> evictionWarning() {
+        return Optional.ofNullable(servers.evictionWarning());
+    }
+
+    /**
+     * For each key, writes its value with a time to live where the key is absent, and returns what
+     * was there. On Redis 7.0+ this is {@code SET key value NX PX ttl GET} per key, pipelined; on
+     * older servers (no {@code NX} with {@code GET}) the {@code CLAIM} script does the same per hash
+     * slot group. Either way one round trip per node.
+     *
+     * @param ttlMillis one time to live per key, in milliseconds
+     * @return per key, null where the value was written, else the value found (and left alone)
+     */
+    List<@Nullable String> setIfAbsent(List<String> keys, List<String> values, long[] ttlMillis, String operation) {
+        if (!servers.setNxGet()) {
+            List<Object> found = evalPerKey(
+                    RedisScripts.Script.CLAIM,
+                    keys,
+                    List.of(),
+                    i -> List.of(values.get(i), Long.toString(ttlMillis[i])),
+                    operation);
+            List<@Nullable String> previous = new ArrayList<>(found.size());
+            for (Object value : found) {
+                previous.add(value == null ? null : value.toString());
+            }
+            return previous;
+        }
+        List<Response<String>> replies = new ArrayList<>(keys.size());
+        try (AbstractPipeline pipeline = client.pipelined()) {
+            for (int i = 0; i < keys.size(); i++) {
+                replies.add(pipeline.setGet(
+                        keys.get(i), values.get(i), SetParams.setParams().nx().px(ttlMillis[i])));
+            }
+            Response<Long> acknowledged = RedisDurability.append(durability, pipeline, keys.get(0));
+            pipeline.sync();
+            RedisDurability.check(durability, acknowledged);
+            List<@Nullable String> previous = new ArrayList<>(keys.size());
+            for (Response<String> reply : replies) {
+                previous.add(reply.get());
+            }
+            return previous;
+        } catch (RuntimeException e) {
+            throw errors.translate(operation, e);
+        }
+    }
+
+    /**
+     * Runs a per-key script over many keys with as few calls as the keys allow: one call per group
+     * of at most {@value #KEYS_PER_SCRIPT} keys of one hash slot (on a standalone server every key
+     * shares the one "slot"), all pipelined. A script's {@code ARGV} is the shared arguments followed
+     * by each key's arguments in key order, as {@link RedisScripts.Script} documents.
+     *
+     * @param shared the arguments every call starts with
+     * @param argsOf the arguments of the key at an index
+     * @return one answer per key, in key order
+     */
+    List<Object> evalPerKey(
+            RedisScripts.Script script,
+            List<String> keys,
+            List<String> shared,
+            IntFunction<List<String>> argsOf,
+            String operation) {
+        List<List<Integer>> groups = groups(keys);
+        List<RedisScripts.Call> calls = new ArrayList<>(groups.size());
+        for (List<Integer> group : groups) {
+            List<String> callKeys = new ArrayList<>(group.size());
+            List<String> args = new ArrayList<>(shared);
+            for (int i : group) {
+                callKeys.add(keys.get(i));
+                args.addAll(argsOf.apply(i));
+            }
+            calls.add(new RedisScripts.Call(callKeys, args));
+        }
+        List<Object> answers = eval(script, calls, operation);
+        Object[] perKey = new Object[keys.size()];
+        for (int g = 0; g < groups.size(); g++) {
+            List<?> answer = (List<?>) answers.get(g);
+            List<Integer> group = groups.get(g);
+            for (int j = 0; j < group.size(); j++) {
+                perKey[group.get(j)] = answer.get(j);
+            }
+        }
+        return Arrays.asList(perKey);
+    }
+
+    /** Indexes of keys grouped by hash slot (in a cluster) and cut to {@value #KEYS_PER_SCRIPT}. */
+    private List<List<Integer>> groups(List<String> keys) {
+        Map<Integer, List<Integer>> bySlot = new LinkedHashMap<>();
+        for (int i = 0; i < keys.size(); i++) {
+            int slot = cluster ? JedisClusterCRC16.getSlot(keys.get(i)) : 0;
+            bySlot.computeIfAbsent(slot, s -> new ArrayList<>()).add(i);
+        }
+        List<List<Integer>> groups = new ArrayList<>(bySlot.size());
+        for (List<Integer> slot : bySlot.values()) {
+            for (int from = 0; from < slot.size(); from += KEYS_PER_SCRIPT) {
+                groups.add(slot.subList(from, Math.min(slot.size(), from + KEYS_PER_SCRIPT)));
+            }
+        }
+        return groups;
+    }
+
+    /**
+     * Runs a script once per call, pipelined, with the NOSCRIPT fallback of {@link RedisScripts}.
+     *
+     * @return one answer per call, in order
+     */
+    List<Object> eval(RedisScripts.Script script, List<RedisScripts.Call> calls, String operation) {
+        try {
+            return RedisScripts.run(client, script, calls, durability);
+        } catch (RuntimeException e) {
+            throw errors.translate(operation, e);
+        }
+    }
+
+    /** Closes the client and its pools. */
+    @Override
+    public void close() {
+        client.close();
+    }
+}
