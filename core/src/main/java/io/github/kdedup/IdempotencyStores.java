@@ -13,14 +13,16 @@ import java.util.TreeMap;
  */
 public final class IdempotencyStores {
 
-    private static final Map<String, String> MODULE_BY_SCHEME = Map.of(
-            "memory", "kdedup-store-memory",
-            "redis", "kdedup-store-redis",
-            "rediss", "kdedup-store-redis",
-            "redis-cluster", "kdedup-store-redis",
-            "jdbc:postgresql", "kdedup-store-jdbc",
-            "jdbc:mariadb", "kdedup-store-jdbc",
-            "jdbc:mysql", "kdedup-store-jdbc");
+    private static final Map<String, String> MODULE_BY_SCHEME = Map.ofEntries(
+            Map.entry("memory", "kdedup-store-memory"),
+            Map.entry("redis", "kdedup-store-redis"),
+            Map.entry("rediss", "kdedup-store-redis"),
+            Map.entry("redis-cluster", "kdedup-store-redis"),
+            Map.entry("redis-sentinel", "kdedup-store-redis"),
+            Map.entry("rediss-sentinel", "kdedup-store-redis"),
+            Map.entry("jdbc:postgresql", "kdedup-store-jdbc"),
+            Map.entry("jdbc:mariadb", "kdedup-store-jdbc"),
+            Map.entry("jdbc:mysql", "kdedup-store-jdbc"));
 
     private IdempotencyStores() {}
 

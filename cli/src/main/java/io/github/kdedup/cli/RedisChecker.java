@@ -81,14 +81,24 @@ final class RedisChecker implements StoreChecker {
         String server =
                 info.containsKey("valkey_version") ? "Valkey " + info.get("valkey_version") : "Redis " + version;
         int major = leadingInt(version);
+        int minor = leadingInt(version.substring(Math.min(version.length(), version.indexOf('.') + 1)));
         if (major >= 7) {
             return Finding.ok(
                     prefix + "server version",
                     server + ": SET key value NX PX lease GET claims a batch in one pipeline");
         }
+        if (major == 6 && minor >= 2) {
+            return Finding.ok(
+                    prefix + "server version",
+                    server + ": no SET ... NX GET before 7.0, so claims run as a script (one round trip per batch)");
+        }
+        if (major == 6) {
+            return Finding.warn(
+                    prefix + "server version",
+                    server + ": claims run as a script, but 6.0 and 6.1 are untested; prefer 6.2 or 7.x");
+        }
         return Finding.fail(
-                prefix + "server version",
-                server + ": kdedup's claim needs Redis 7.0 or later (SET with both NX and GET); upgrade the server");
+                prefix + "server version", server + ": kdedup needs Redis 6.2 or later; upgrade the server");
     }
 
     private static Finding eviction(String prefix, Map<String, String> info) {

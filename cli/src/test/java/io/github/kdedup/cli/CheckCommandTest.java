@@ -3,6 +3,7 @@ package io.github.kdedup.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.kdedup.IdempotencyStores;
+import io.github.kdedup.tck.Redis62Binary;
 import io.github.kdedup.tck.RedisServerProcess;
 import io.github.kdedup.tck.TestServices;
 import java.io.PrintWriter;
@@ -117,6 +118,16 @@ class CheckCommandTest {
                     .containsPattern("(?m)^  OK    persistence +appendonly yes, appendfsync always")
                     .containsPattern("(?m)^  WARN  replication +master without replicas")
                     .contains("RESULT: WARN (0 FAIL, 1 WARN, 5 OK)");
+        }
+
+        @Test
+        @DisplayName("passes a Redis 6.2, whose claims run as a script")
+        void shouldPassRedis62() {
+            try (RedisServerProcess redis = RedisServerProcess.startBinary(Redis62Binary.path())) {
+                check(redis.uri());
+            }
+            assertThat(out.toString())
+                    .containsPattern("(?m)^  OK    server version +Redis 6\\.2\\.[0-9]+: no SET ... NX GET before 7.0");
         }
 
         @Test
