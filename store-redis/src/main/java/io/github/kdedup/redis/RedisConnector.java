@@ -6,11 +6,17 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.RedisSentinelClient;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisAccessControlException;
+import redis.clients.jedis.exceptions.JedisClusterOperationException;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
  * Builds the Jedis client and its pools for an endpoint: the only class that knows how Jedis is
@@ -45,8 +51,9 @@ final class RedisConnector {
                         .clientConfig(clientConfig(endpoint, endpoint.database()))
                         .poolConfig(pool)
                         .build();
-            case CLUSTER ->
-                RedisClusterClient.builder()
+            case CLUSTER -> {
+                requireClusterSeed(endpoint);
+                yield RedisClusterClient.builder()
                         .nodes(new LinkedHashSet<>(endpoint.nodes()))
                         .clientConfig(clientConfig(endpoint, 0))
                         .poolConfig(pool)
@@ -57,6 +64,7 @@ final class RedisConnector {
                         // only fails the call), so a failover or resharding is learnt from this refresh.
                         .topologyRefreshPeriod(TOPOLOGY_REFRESH)
                         .build();
+            }
             case SENTINEL -> {
                 RedisEndpoint.Sentinel sentinel = Objects.requireNonNull(endpoint.sentinel(), "sentinel");
                 yield RedisSentinelClient.builder()
@@ -69,6 +77,31 @@ final class RedisConnector {
                         .build();
             }
         };
+    }
+
+    /**
+     * Asks the seeds for their cluster state before Jedis builds its cluster client. Jedis starts its
+     * topology refresh thread (not a daemon) before it reads the slots, and when no seed answers it
+     * throws without stopping that thread: the thread would keep the application's JVM alive for
+     * ever. So an unreachable cluster, refused credentials or a server without cluster support fail
+     * here, before any thread exists.
+     *
+     * @throws RuntimeException the last seed's failure; a server that answers but is no cluster node
+     *     as a {@link JedisClusterOperationException}
+     */
+    private static void requireClusterSeed(RedisEndpoint endpoint) {
+        RuntimeException last = null;
+        for (HostAndPort seed : endpoint.nodes()) {
+            try (Jedis jedis = new Jedis(seed, clientConfig(endpoint, 0))) {
+                jedis.clusterInfo();
+                return;
+            } catch (JedisAccessControlException | JedisConnectionException e) {
+                last = e;
+            } catch (JedisDataException e) {
+                last = new JedisClusterOperationException(seed + " is no cluster node (" + e.getMessage() + ")", e);
+            }
+        }
+        throw Objects.requireNonNull(last, "a cluster endpoint has at least one seed");
     }
 
     private static JedisClientConfig clientConfig(RedisEndpoint endpoint, int database) {
