@@ -38,8 +38,44 @@ public final class KdedupSettings {
      */
     public static final String CONTAINER_FACTORIES = "kdedup.spring.container-factories";
 
+    /**
+     * One Spring-only property, declared once for binding, checks and IDE metadata.
+     *
+     * @param key the property
+     * @param type the Java type IDEs show
+     * @param defaultValue the default as written, or {@code null}
+     * @param description one or two sentences
+     */
+    public record SpringSetting(String key, Class<?> type, @Nullable Object defaultValue, String description) {}
+
     /** Every Spring-only property. */
-    public static final List<String> SPRING_PROPERTIES = List.of(ENABLED, DATA_SOURCE, TABLE, CONTAINER_FACTORIES);
+    public static final List<SpringSetting> SPRING_SETTINGS = List.of(
+            new SpringSetting(
+                    ENABLED,
+                    Boolean.class,
+                    true,
+                    "Whether every listener container is deduplicated. A listener overrides it with "
+                            + "@KafkaListener(properties = \"kdedup.spring.enabled=false\") (or true)."),
+            new SpringSetting(
+                    DATA_SOURCE,
+                    Boolean.class,
+                    false,
+                    "Build the JDBC store on the application's own DataSource (no second pool) instead of "
+                            + "kdedup.store; needs io.github.kdedup:kdedup-store-jdbc."),
+            new SpringSetting(
+                    TABLE,
+                    String.class,
+                    "kdedup_claims",
+                    "The table of the DataSource store, optionally schema-qualified; created when missing."),
+            new SpringSetting(
+                    CONTAINER_FACTORIES,
+                    String.class,
+                    null,
+                    "Comma-separated names of the listener container factory beans to equip. Default: all."));
+
+    /** Every Spring-only property key. */
+    public static final List<String> SPRING_PROPERTIES =
+            SPRING_SETTINGS.stream().map(SpringSetting::key).toList();
 
     private final Map<String, String> core;
     private final Map<String, String> spring;

@@ -2,6 +2,9 @@ package io.github.kdedup.spring.kafka;
 
 import io.github.kdedup.Claim;
 import io.github.kdedup.IdempotencyStoreException;
+import io.github.kdedup.kafka.Decision;
+import io.github.kdedup.kafka.DedupEngine;
+import io.github.kdedup.kafka.Verdict;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -51,12 +54,12 @@ final class ConsumerSession {
     /** The session of the consumer this thread runs; set at each poll by the {@link PollCapture}. */
     private static final ThreadLocal<ConsumerSession> CURRENT = new ThreadLocal<>();
 
-    private final ContainerEngine engine;
+    private final DedupEngine engine;
     private final boolean enabled;
     /** The latest poll, not yet decided. */
     private @Nullable List<ConsumerRecord<?, ?>> captured;
     /** The decisions of the latest poll, per partition and offset. */
-    private final Map<TopicPartition, Map<Long, ContainerEngine.Decision>> decisions = new HashMap<>();
+    private final Map<TopicPartition, Map<Long, Decision<Object, Object>>> decisions = new HashMap<>();
     /** The claims held, per partition and offset. */
     private final Map<TopicPartition, NavigableMap<Long, Held>> held = new HashMap<>();
     /** Per partition, the highest committed offset seen. */
@@ -71,7 +74,7 @@ final class ConsumerSession {
         }
     }
 
-    ConsumerSession(ContainerEngine engine, boolean enabled) {
+    ConsumerSession(DedupEngine engine, boolean enabled) {
         this.engine = engine;
         this.enabled = enabled;
     }
@@ -135,14 +138,14 @@ final class ConsumerSession {
             captured = null;
         }
         TopicPartition partition = new TopicPartition(record.topic(), record.partition());
-        ContainerEngine.Decision decision =
+        Decision<Object, Object> decision =
                 decisions.getOrDefault(partition, Map.of()).get(record.offset());
         if (decision == null) {
             // Not part of the poll seen (a container that replays records without polling): alone.
             decideAll(List.of(record));
             decision = decisions.get(partition).get(record.offset());
         }
-        return decision.process();
+        return decision.verdict().process();
     }
 
     /**
@@ -163,7 +166,7 @@ final class ConsumerSession {
         int count = 0;
         for (ConsumerRecord<K, V> record : records) {
             TopicPartition partition = new TopicPartition(record.topic(), record.partition());
-            if (decisions.get(partition).get(record.offset()).process()) {
+            if (decisions.get(partition).get(record.offset()).verdict().process()) {
                 kept.computeIfAbsent(partition, p -> new ArrayList<>()).add(record);
                 count++;
             }
@@ -174,15 +177,16 @@ final class ConsumerSession {
         return count == 0 ? null : new ConsumerRecords<>(kept, records.nextOffsets());
     }
 
+    @SuppressWarnings({"unchecked", "rawtypes"})
     private void decideAll(List<ConsumerRecord<?, ?>> records) {
-        List<ContainerEngine.Decision> list = engine.decide(records);
-        for (ContainerEngine.Decision d : list) {
+        // One store call for all of them; the engine applies the policies, counts and logs.
+        List<Decision<Object, Object>> list = engine.decide((List) records);
+        for (Decision<Object, Object> d : list) {
             ConsumerRecord<?, ?> r = d.record();
             TopicPartition partition = new TopicPartition(r.topic(), r.partition());
             decisions.computeIfAbsent(partition, p -> new HashMap<>()).put(r.offset(), d);
-            Claim claim = d.claim();
-            if (claim != null) {
-                held.computeIfAbsent(partition, p -> new TreeMap<>()).put(r.offset(), new Held(claim));
+            if (d.verdict() == Verdict.OWNED) {
+                held.computeIfAbsent(partition, p -> new TreeMap<>()).put(r.offset(), new Held(d.claim()));
             }
         }
     }
@@ -255,7 +259,7 @@ final class ConsumerSession {
                                 + "their lease ends ({}), and the redelivery of their records reclaims them: {}",
                         release.size(),
                         when,
-                        engine.config().lease(),
+                        engine.lease(),
                         e.getMessage());
             }
         }
@@ -300,7 +304,7 @@ final class ConsumerSession {
                                 + "lease ends ({}): a republished copy is dropped until then: {}",
                         all.size(),
                         when,
-                        engine.config().lease(),
+                        engine.lease(),
                         e.getMessage());
             } else {
                 LOG.warn(

@@ -2,6 +2,7 @@ package io.github.kdedup.spring.kafka;
 
 import io.github.kdedup.IdempotencyStore;
 import io.github.kdedup.kafka.DedupConfig;
+import io.github.kdedup.kafka.DedupEngine;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -10,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.config.ConfigException;
 import org.jspecify.annotations.Nullable;
@@ -55,8 +55,8 @@ import org.springframework.kafka.listener.RecordInterceptor;
  *
  * The {@link DedupConfig} gives key extractor, lease, retention, policies, metrics and listener; the
  * namespace is {@link DedupConfig#namespace()} when set, otherwise each consumer's {@code group.id}. Per
- * listener, the consumer properties (for {@code @KafkaListener(properties = ...)}) may set {@value
- * #NAMESPACE} to another namespace and {@value #ENABLED} to {@code true} or {@code false} to override
+ * listener, the consumer properties (for {@code @KafkaListener(properties = ...)}) may set {@code
+ * kdedup.namespace} to another namespace and {@value #ENABLED} to {@code true} or {@code false} to override
  * {@code enabledByDefault}.
  *
  * <p>Thread-safe; its settings are immutable. The store stays the caller's: this never closes it.
@@ -70,7 +70,7 @@ public final class ContainerDedup {
     public static final String ENABLED = "kdedup.spring.enabled";
 
     /** Consumer property: the namespace of this listener's claims (default: its group.id). */
-    public static final String NAMESPACE = DedupConfig.NAMESPACE;
+    public static final String NAMESPACE = "kdedup.namespace";
 
     private final IdempotencyStore store;
     private final DedupConfig config;
@@ -238,10 +238,9 @@ public final class ContainerDedup {
             }
             namespace = "unused";
         }
-        Object clientId = consumerConfigs.get(ConsumerConfig.CLIENT_ID_CONFIG);
-        String owner = (clientId == null || clientId.toString().isEmpty() ? "spring-consumer" : clientId.toString())
-                + "#" + UUID.randomUUID().toString().substring(0, 8);
-        return new ConsumerSession(new ContainerEngine(store, config, namespace.toString(), owner), enabled);
+        DedupConfig own = config.toBuilder().namespace(namespace.toString()).build();
+        String owner = DedupEngine.newOwner(consumerConfigs.get(ConsumerConfig.CLIENT_ID_CONFIG), "spring-consumer");
+        return new ConsumerSession(DedupEngine.create(store, own, owner), enabled);
     }
 
     @Override
