@@ -173,7 +173,9 @@ public final class SpringSample {
                         record.topic(),
                         record.partition(),
                         record.offset(),
-                        result.cause().map(c -> c.name().toLowerCase(Locale.ROOT)).orElse("a"),
+                        result.cause()
+                                .map(c -> c.name().toLowerCase(Locale.ROOT))
+                                .orElse("a"),
                         result.existing().map(e -> e.origin().toString()).orElse("?"));
                 sampleResult.dropped().incrementAndGet();
                 sampleDone.countDown();

@@ -259,8 +259,11 @@ class KdedupListenerTest {
         ledger.sleepMillis = 10;
         String group = group();
         String redis = TestServices.redisUri();
+        // small polls, so that the first instance rejoins at once when the second one comes
+        String[] props = {"kdedup.store=" + redis, "spring.kafka.consumer.max-poll-records=20"};
+        long start = System.nanoTime();
         try (ConfigurableApplicationContext first =
-                TestApps.start(TestApps.RecordApp.class, ledger, null, topic, group, "kdedup.store=" + redis)) {
+                TestApps.start(TestApps.RecordApp.class, ledger, null, topic, group, props)) {
             await(TIMEOUT, () -> ledger.processed.size() >= 30, "the first instance under way");
             try (ConfigurableApplicationContext second =
                     TestApps.start(TestApps.RecordApp.class, ledger, null, topic, group, "kdedup.store=" + redis)) {

@@ -92,6 +92,7 @@ final class TestApps {
         return new SpringApplicationBuilder(app)
                 .web(WebApplicationType.NONE)
                 .logStartupInfo(false)
+                .bannerMode(org.springframework.boot.Banner.Mode.OFF)
                 .initializers(context -> {
                     context.getBeanFactory().registerSingleton("ledger", ledger);
                     context.getBeanFactory().registerSingleton("meterRegistry", new SimpleMeterRegistry());
