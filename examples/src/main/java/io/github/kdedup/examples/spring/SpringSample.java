@@ -38,8 +38,8 @@ import org.springframework.kafka.annotation.KafkaListener;
  * and explained.
  *
  * <pre>
- * mvn -B -q -DskipTests package dependency:build-classpath -Dmdep.outputFile=cp.txt -pl examples -am \
- *   &amp;&amp; java -cp "examples/target/classes:$(cat examples/cp.txt)" io.github.kdedup.examples.spring.SpringSample
+ * mvn -B -q -DskipTests package dependency:build-classpath -Dmdep.outputFile=target/classpath.txt -pl examples -am \
+ *   &amp;&amp; java -cp "examples/target/classes:$(cat examples/target/classpath.txt)" io.github.kdedup.examples.spring.SpringSample
  * </pre>
  *
  * Arguments (optional): {@code --spring.kafka.bootstrap-servers=host:9092} for an existing cluster
