@@ -256,12 +256,11 @@ class KdedupListenerTest {
         ids.addAll(IntStream.range(0, 100).mapToObj(i -> "e" + (i * 3)).toList());
         KafkaBroker.send(topic, ids);
         Ledger ledger = new Ledger();
-        ledger.sleepMillis = 10;
+        ledger.sleepMillis = 20;
         String group = group();
         String redis = TestServices.redisUri();
         // small polls, so that the first instance rejoins at once when the second one comes
         String[] props = {"kdedup.store=" + redis, "spring.kafka.consumer.max-poll-records=20"};
-        long start = System.nanoTime();
         try (ConfigurableApplicationContext first =
                 TestApps.start(TestApps.RecordApp.class, ledger, null, topic, group, props)) {
             await(TIMEOUT, () -> ledger.processed.size() >= 30, "the first instance under way");
