@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.context.ConfigurableApplicationContext;
 
 @DisplayName("A Spring Boot application with the starter")
+@SuppressWarnings("try") // an application context held open by try-with-resources is not otherwise referenced
 class KdedupListenerTest {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
@@ -265,9 +266,13 @@ class KdedupListenerTest {
                 TestApps.start(TestApps.RecordApp.class, ledger, null, topic, group, props)) {
             await(TIMEOUT, () -> ledger.processed.size() >= 30, "the first instance under way");
             try (ConfigurableApplicationContext second =
-                    TestApps.start(TestApps.RecordApp.class, ledger, null, topic, group, "kdedup.store=" + redis)) {
+                    TestApps.start(TestApps.RecordApp.class, ledger, null, topic, group, props)) {
                 await(TIMEOUT, () -> ledger.processed.size() == 300, "300 events");
                 assertThat(ledger.totalProcessed()).isEqualTo(300);
+                // the second instance did take partitions over in the middle
+                assertThat(TestApps.count(second, "kdedup.claims", "outcome", "claimed")
+                                + TestApps.count(second, "kdedup.claims", "outcome", "reclaimed"))
+                        .isPositive();
             }
         }
         try (IdempotencyStore store = IdempotencyStores.open(redis)) {
