@@ -12,9 +12,9 @@ import org.jspecify.annotations.Nullable;
  * @param key the business identity of the event; see {@link IdempotencyKeys} for the limits
  * @param origin where this copy of the event sits in Kafka
  * @param owner who claims: a consumer's {@code client.id} plus an instance id; at most
- *     {@value #MAX_OWNER_LENGTH} characters
+ *     {@value #MAX_OWNER_LENGTH} characters, storable text ({@link IdempotencyKeys#requireStorable})
  * @param fingerprint an optional hash of the payload, at most {@value #MAX_FINGERPRINT_LENGTH}
- *     characters, or {@code null}
+ *     characters of storable text, or {@code null}
  * @param lease how long the in-progress claim protects the key: at least one millisecond, at most
  *     {@link #MAX_LEASE}; stores work in whole milliseconds
  */
@@ -45,9 +45,13 @@ public record ClaimRequest(
             throw new IllegalArgumentException(
                     "owner must have 1 to " + MAX_OWNER_LENGTH + " characters, got " + owner.length());
         }
+        IdempotencyKeys.requireStorable("owner", owner);
         if (fingerprint != null && (fingerprint.isEmpty() || fingerprint.length() > MAX_FINGERPRINT_LENGTH)) {
             throw new IllegalArgumentException("fingerprint must be null or have 1 to " + MAX_FINGERPRINT_LENGTH
                     + " characters, got " + fingerprint.length());
+        }
+        if (fingerprint != null) {
+            IdempotencyKeys.requireStorable("fingerprint", fingerprint);
         }
         requirePositiveMillis("lease", lease, MAX_LEASE);
     }

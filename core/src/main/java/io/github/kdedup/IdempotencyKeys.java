@@ -124,10 +124,26 @@ public final class IdempotencyKeys {
             throw new IllegalArgumentException(what + " is " + bytes + " UTF-8 bytes long; the limit is " + maxBytes
                     + (hashable
                             ? ". Use a shorter key, or hash long keys (IdempotencyKeys.hashIfLong, "
-                                    + "kdedup.key.hash-long-keys=true)"
+                                    + "the Kafka integration's key.hash-long-keys setting)"
                             : ""));
         }
         checkCharacters(what, value);
+        return value;
+    }
+
+    /**
+     * Checks that a text can be stored and read back unchanged by every store: no character U+0000
+     * (PostgreSQL cannot keep it) and no unpaired surrogate (it has no UTF-8 form, so a store would
+     * keep {@code ?} instead). {@link ClaimRequest} and {@link Origin} apply it to every text they
+     * carry.
+     *
+     * @param field the name of the field, for the message, such as {@code owner}
+     * @param value the text, not null
+     * @return the text, unchanged
+     * @throws IllegalArgumentException naming the field and the index of the first bad character
+     */
+    public static String requireStorable(String field, String value) {
+        checkCharacters(field, value);
         return value;
     }
 

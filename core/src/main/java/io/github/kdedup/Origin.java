@@ -9,7 +9,8 @@ import java.util.Objects;
  * <em>redelivery</em>); with different origins they are two records (a <em>republish</em>).
  * Immutable and thread-safe; {@link #toString()} gives the short form {@code orders-3@1042}.
  *
- * @param topic the topic, not empty, at most {@value #MAX_TOPIC_LENGTH} characters
+ * @param topic the topic, not empty, at most {@value #MAX_TOPIC_LENGTH} characters of storable text
+ *     ({@link IdempotencyKeys#requireStorable})
  * @param partition the partition, {@code >= 0}
  * @param offset the offset, {@code >= 0}
  */
@@ -21,7 +22,8 @@ public record Origin(String topic, int partition, long offset) {
     /**
      * Checks the components.
      *
-     * @throws IllegalArgumentException when the topic is empty or too long, or a number is negative
+     * @throws IllegalArgumentException when the topic is empty, too long or not storable text (naming the
+     *     position of the bad character), or a number is negative
      */
     public Origin {
         Objects.requireNonNull(topic, "topic");
@@ -29,6 +31,7 @@ public record Origin(String topic, int partition, long offset) {
             throw new IllegalArgumentException(
                     "origin topic must have 1 to " + MAX_TOPIC_LENGTH + " characters, got " + topic.length());
         }
+        IdempotencyKeys.requireStorable("origin topic", topic);
         if (partition < 0) {
             throw new IllegalArgumentException("origin partition must be >= 0, got " + partition);
         }

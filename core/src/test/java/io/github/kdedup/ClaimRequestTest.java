@@ -57,6 +57,38 @@ class ClaimRequestTest {
     }
 
     @Test
+    @DisplayName(
+            "rejects text no store can keep (U+0000, unpaired surrogates) in owner, topic and fingerprint, naming field and position")
+    void shouldRejectUnstorableText() {
+        Duration lease = Duration.ofMinutes(1);
+        for (String bad : new String[] {"ab\u0000c", "ab\uD800c", "ab\uDC00c"}) {
+            assertThatThrownBy(() -> new ClaimRequest("ns", "k", ORIGIN, bad, null, lease))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("owner")
+                    .hasMessageContaining("index 2");
+            assertThatThrownBy(() -> new ClaimRequest("ns", "k", ORIGIN, "c", bad, lease))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("fingerprint")
+                    .hasMessageContaining("index 2");
+            assertThatThrownBy(() -> new Origin(bad, 0, 1))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("origin topic")
+                    .hasMessageContaining("index 2");
+            assertThatThrownBy(() -> new ClaimRequest("ns", bad, ORIGIN, "c", null, lease))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("key")
+                    .hasMessageContaining("index 2");
+            assertThatThrownBy(() -> new ClaimRequest(bad, "k", ORIGIN, "c", null, lease))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("namespace")
+                    .hasMessageContaining("index 2");
+        }
+        assertThat(new ClaimRequest("ns", "k", new Origin("t\uD83D\uDE00", 0, 1), "c\uD83D\uDE00", "f", lease).owner())
+                .as("a paired surrogate (an emoji) is fine")
+                .isEqualTo("c\uD83D\uDE00");
+    }
+
+    @Test
     @DisplayName("hashes only keys over the limit, to sha256: plus 64 hex digits")
     void shouldHashLongKeys() {
         assertThat(IdempotencyKeys.hashIfLong("short")).isEqualTo("short");

@@ -1,15 +1,12 @@
 package io.github.kdedup.kafka;
 
-import io.github.kdedup.Claim;
 import io.github.kdedup.IdempotencyStoreException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
-import java.util.TreeMap;
-import java.util.UUID;
+import java.util.Objects;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerInterceptor;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -36,8 +33,13 @@ import org.slf4j.LoggerFactory;
  *       partition was dropped.
  *   <li>The claims it took stay IN_PROGRESS (protected by {@code kdedup.lease}) until the offsets
  *       are committed: {@code onCommit} completes every pending claim below each committed offset.
- *   <li>{@code onClose} releases the claims it still holds, so the next delivery claims afresh.
+ *   <li>{@code onClose} completes the claims whose offsets were committed (a completion that failed
+ *       at commit is retried there) and releases only the claims above the committed offsets, so the
+ *       next delivery of those records claims them afresh. A claim whose offset is committed is never
+ *       released: if the store is still down at close, it stays in progress until its lease ends.
  * </ol>
+ *
+ * <p>The commit rule is {@link PendingClaims}'s; the claim path is {@link DedupEngine}'s.
  *
  * <h2>Guarantee and window</h2>
  *
@@ -50,7 +52,7 @@ import org.slf4j.LoggerFactory;
  *   <li>A crash between processing and commit leaves IN_PROGRESS claims; the redelivery of the same
  *       record RECLAIMs them (same origin) and the record is processed again, counted as {@code
  *       retried}: at-least-once for redeliveries, as Kafka itself. When the consumer is closed
- *       without committing, its claims are released and the redelivery is claimed afresh.
+ *       without committing, its uncommitted claims are released and the redelivery is claimed afresh.
  *   <li>On a rebalance the interceptor is not told which partitions were revoked. Pending claims of
  *       a revoked partition are left as they are: the new owner re-reads the uncommitted records,
  *       reclaims them (same origin) and processes them; the stale tokens left here are fenced, so a
@@ -82,8 +84,8 @@ public class DedupConsumerInterceptor<K, V> implements ConsumerInterceptor<K, V>
     private static final Logger LOG = LoggerFactory.getLogger(DedupConsumerInterceptor.class);
 
     private @Nullable DedupEngine engine;
+    private @Nullable PendingClaims pending;
     private SharedStores.@Nullable Handle handle;
-    private final Map<TopicPartition, NavigableMap<Long, Claim>> pending = new HashMap<>();
     /** Per partition, the first offset of a batch that was not delivered because a policy failed. */
     private final Map<TopicPartition, Long> heldBack = new HashMap<>();
 
@@ -93,34 +95,29 @@ public class DedupConsumerInterceptor<K, V> implements ConsumerInterceptor<K, V>
     @Override
     public synchronized void configure(Map<String, ?> configs) {
         DedupConfig config = DedupConfig.fromProperties(configs);
-        String namespace = config.namespace();
-        if (namespace == null) {
+        if (config.namespace() == null) {
             throw new ConfigException(DedupConfig.NAMESPACE + " is not set and the consumer has no "
                     + ConsumerConfig.GROUP_ID_CONFIG + "; set one of them");
         }
-        Object clientId = configs.get(ConsumerConfig.CLIENT_ID_CONFIG);
-        String owner = (clientId == null || clientId.toString().isEmpty() ? "consumer" : clientId.toString()) + "#"
-                + UUID.randomUUID().toString().substring(0, 8);
-        String uri = config.store();
-        if (uri == null) {
-            throw new ConfigException(DedupConfig.STORE + " is required");
-        }
-        this.handle = SharedStores.acquire(uri);
-        this.engine = new DedupEngine(handle.store(), config, namespace, owner);
+        String owner = DedupEngine.newOwner(configs.get(ConsumerConfig.CLIENT_ID_CONFIG), "consumer");
+        SharedStores.Handle h = SharedStores.acquire(Objects.requireNonNull(config.store(), DedupConfig.STORE));
+        this.handle = h;
+        this.engine = DedupEngine.create(h.store(), config, owner);
+        this.pending = new PendingClaims(engine);
         LOG.info(
                 "kdedup interceptor {} ready on {} (namespace {})",
                 owner,
-                handle.store().description(),
-                namespace);
+                h.store().description(),
+                engine.namespace());
     }
 
     @Override
     public synchronized ConsumerRecords<K, V> onConsume(ConsumerRecords<K, V> records) {
         DedupEngine engine = requireConfigured();
+        PendingClaims pending = Objects.requireNonNull(this.pending);
         if (records.isEmpty()) {
             return records;
         }
-        List<ConsumerRecord<K, V>> all = new ArrayList<>(records.count());
         for (TopicPartition partition : records.partitions()) {
             List<ConsumerRecord<K, V>> list = records.records(partition);
             if (list.isEmpty()) {
@@ -139,15 +136,11 @@ public class DedupConsumerInterceptor<K, V> implements ConsumerInterceptor<K, V>
                 heldBack.remove(partition);
             }
             // A partition read again from an earlier offset: those claims are taken anew below.
-            NavigableMap<Long, Claim> claims = pending.get(partition);
-            if (claims != null) {
-                claims.tailMap(first, true).clear();
-            }
-            all.addAll(list);
+            pending.rewound(partition, first);
         }
-        List<DedupEngine.Decision> decisions;
+        Map<TopicPartition, List<Decision<K, V>>> decisions;
         try {
-            decisions = engine.decide(all);
+            decisions = engine.decide(records);
         } catch (IdempotencyStoreException | DedupPolicyException e) {
             for (TopicPartition partition : records.partitions()) {
                 List<ConsumerRecord<K, V>> list = records.records(partition);
@@ -156,35 +149,26 @@ public class DedupConsumerInterceptor<K, V> implements ConsumerInterceptor<K, V>
                 }
             }
             throw new PollAbortedError(
-                    "kdedup could not deduplicate a poll of " + all.size() + " records, so none was delivered: "
+                    "kdedup could not deduplicate a poll of " + records.count() + " records, so none was delivered: "
                             + e.getMessage() + ". Do not commit; seek to the committed offsets (or close the "
                             + "consumer) and poll again",
                     e);
         }
+        pending.track(decisions);
         Map<TopicPartition, List<ConsumerRecord<K, V>>> kept = new LinkedHashMap<>();
-        for (int i = 0; i < all.size(); i++) {
-            DedupEngine.Decision decision = decisions.get(i);
-            ConsumerRecord<K, V> record = all.get(i);
-            TopicPartition partition = new TopicPartition(record.topic(), record.partition());
-            switch (decision.kind()) {
-                case OWNED -> {
-                    pending.computeIfAbsent(partition, p -> new TreeMap<>())
-                            .put(record.offset(), decision.result().claim());
-                    kept.computeIfAbsent(partition, p -> new ArrayList<>()).add(record);
+        decisions.forEach((partition, list) -> {
+            for (Decision<K, V> d : list) {
+                if (d.verdict().process()) {
+                    kept.computeIfAbsent(partition, p -> new ArrayList<>()).add(d.record());
                 }
-                case UNGUARDED ->
-                    kept.computeIfAbsent(partition, p -> new ArrayList<>()).add(record);
-                case DUPLICATE, SKIPPED -> {}
             }
-        }
+        });
         return new ConsumerRecords<>(kept, records.nextOffsets());
     }
 
     @Override
     public synchronized void onCommit(Map<TopicPartition, OffsetAndMetadata> offsets) {
-        DedupEngine engine = requireConfigured();
-        List<Claim> claims = new ArrayList<>();
-        List<NavigableMap<Long, Claim>> done = new ArrayList<>();
+        requireConfigured();
         for (Map.Entry<TopicPartition, OffsetAndMetadata> entry : offsets.entrySet()) {
             long committed = entry.getValue().offset();
             Long held = heldBack.get(entry.getKey());
@@ -196,51 +180,21 @@ public class DedupConsumerInterceptor<K, V> implements ConsumerInterceptor<K, V>
                         entry.getKey(),
                         held);
             }
-            NavigableMap<Long, Claim> partitionClaims = pending.get(entry.getKey());
-            if (partitionClaims != null) {
-                NavigableMap<Long, Claim> below = partitionClaims.headMap(committed, false);
-                claims.addAll(below.values());
-                done.add(below);
-            }
         }
-        if (claims.isEmpty()) {
-            return;
-        }
-        try {
-            List<Boolean> completed = engine.complete(claims);
-            long stale = completed.stream().filter(c -> !c).count();
-            if (stale > 0) {
-                LOG.debug("{} of {} claims were taken over before the commit (fenced)", stale, claims.size());
-            }
-            done.forEach(Map::clear);
-        } catch (IdempotencyStoreException e) {
-            LOG.warn(
-                    "could not complete {} claims at commit; retrying at the next commit (they stay in progress "
-                            + "until their lease ends): {}",
-                    claims.size(),
-                    e.getMessage());
-        }
-        pending.values().removeIf(Map::isEmpty);
+        Objects.requireNonNull(pending).committed(offsets);
     }
 
     @Override
     public synchronized void close() {
-        DedupEngine engine = this.engine;
-        if (engine == null) {
+        PendingClaims claims = this.pending;
+        if (engine == null || claims == null) {
             return;
         }
-        List<Claim> claims = new ArrayList<>();
-        pending.values().forEach(m -> claims.addAll(m.values()));
-        pending.clear();
         try {
-            engine.release(claims);
-        } catch (IdempotencyStoreException e) {
-            LOG.warn(
-                    "could not release {} claims at close; they expire with their lease: {}",
-                    claims.size(),
-                    e.getMessage());
+            claims.close();
         } finally {
             this.engine = null;
+            this.pending = null;
             SharedStores.Handle h = handle;
             handle = null;
             if (h != null) {
@@ -251,7 +205,8 @@ public class DedupConsumerInterceptor<K, V> implements ConsumerInterceptor<K, V>
 
     /** Returns how many claims this consumer holds, not yet completed; for tests and diagnostics. */
     public synchronized int pendingClaims() {
-        return pending.values().stream().mapToInt(Map::size).sum();
+        PendingClaims claims = this.pending;
+        return claims == null ? 0 : claims.size();
     }
 
     private DedupEngine requireConfigured() {

@@ -8,101 +8,180 @@ import io.github.kdedup.DuplicateCause;
 import io.github.kdedup.IdempotencyKeys;
 import io.github.kdedup.IdempotencyStore;
 import io.github.kdedup.IdempotencyStoreException;
-import io.github.kdedup.Origin;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The part both entry points share: extracts keys and fingerprints, claims a whole batch in one
- * store call, applies the policies, counts and logs. Thread-safe (it holds no mutable state).
+ * Decides batches of Kafka records: the one claim path that every entry point uses (the {@link
+ * DedupConsumerInterceptor}, the {@link DedupProcessor}, and framework integrations such as Spring
+ * Kafka containers and Kafka Streams processors).
+ *
+ * <p>For a batch, {@link #decide(List)}:
+ *
+ * <ol>
+ *   <li>extracts each record's key (hashing long keys when asked) and fingerprint;
+ *   <li>claims every keyed record in <em>one</em> store call (the store splits it if it must);
+ *   <li>applies the policies, here and nowhere else: missing key ({@code on-missing-key}), store
+ *       unavailable ({@code on-store-unavailable}) and fingerprint mismatch ({@code
+ *       on-fingerprint-mismatch});
+ *   <li>counts every answer in the {@link DedupMetrics}, tells the {@link DedupListener} of
+ *       duplicates and logs each duplicate at DEBUG with both origins;
+ *   <li>answers one {@link Decision} per record, in record order.
+ * </ol>
+ *
+ * <p>The caller processes the {@link Verdict#OWNED} and {@link Verdict#UNGUARDED} records, then
+ * completes the owned claims ({@link #complete}, or {@link PendingClaims} when completion waits for
+ * the offset commit) or releases them when processing failed ({@link #release}).
+ *
+ * <p>Thread-safe: it holds no mutable state, so one engine may serve several threads and consumers.
+ * No argument may be null.
  */
-final class DedupEngine {
+public final class DedupEngine {
 
     private static final Logger LOG = LoggerFactory.getLogger(DedupEngine.class);
-
-    /** What to do with one record. */
-    enum Kind {
-        /** The caller owns the claim: process, then complete (or release). */
-        OWNED,
-        /** A copy of an event in progress or completed: drop. */
-        DUPLICATE,
-        /** Process without a claim (missing key, store unavailable, fingerprint mismatch: process). */
-        UNGUARDED,
-        /** Drop without a claim (missing key: skip). */
-        SKIPPED
-    }
-
-    /** The decision for one record; {@code result} is set for OWNED and DUPLICATE. */
-    record Decision(ConsumerRecord<?, ?> record, Kind kind, @Nullable ClaimResult result) {}
 
     private final IdempotencyStore store;
     private final DedupConfig config;
     private final String namespace;
     private final String owner;
 
-    DedupEngine(IdempotencyStore store, DedupConfig config, String namespace, String owner) {
+    private DedupEngine(IdempotencyStore store, DedupConfig config, String namespace, String owner) {
         this.store = store;
         this.config = config;
-        this.namespace = IdempotencyKeys.requireValidNamespace(namespace);
+        this.namespace = namespace;
         this.owner = owner.length() > ClaimRequest.MAX_OWNER_LENGTH
                 ? owner.substring(owner.length() - ClaimRequest.MAX_OWNER_LENGTH)
                 : owner;
     }
 
-    String namespace() {
-        return namespace;
-    }
-
-    String owner() {
-        return owner;
-    }
-
-    IdempotencyStore store() {
-        return store;
-    }
-
-    DedupConfig config() {
-        return config;
-    }
-
-    static Origin origin(ConsumerRecord<?, ?> record) {
-        return new Origin(record.topic(), record.partition(), record.offset());
+    /**
+     * Creates an engine over a store that the caller owns (and closes).
+     *
+     * @param store the store
+     * @param config the settings; the namespace is required (the store URI is not read)
+     * @param owner who claims, usually {@link #newOwner}; longer than {@value ClaimRequest#MAX_OWNER_LENGTH}
+     *     characters is cut from the left
+     * @return the engine
+     * @throws ConfigException when the namespace is not set
+     */
+    public static DedupEngine create(IdempotencyStore store, DedupConfig config, String owner) {
+        Objects.requireNonNull(store, "store");
+        String namespace = config.namespace();
+        if (namespace == null) {
+            throw new ConfigException(DedupConfig.NAMESPACE
+                    + " is required (set it, the consumer's group.id, or DedupConfig.Builder.namespace)");
+        }
+        // The namespace was checked when it was set (DedupSettings.NAMESPACE); it is not checked again.
+        // The owner is checked here, so that a bad client.id fails at start-up, not on every record.
+        IdempotencyKeys.requireStorable("owner", Objects.requireNonNull(owner, "owner"));
+        return new DedupEngine(store, config, namespace, owner);
     }
 
     /**
-     * Decides every record of a batch, claiming the keyed ones in one store call.
+     * Returns a fresh owner name: the client id (or the fallback) plus a random instance id, so two
+     * consumers with the same {@code client.id} never share claims.
      *
-     * @throws IdempotencyStoreException when the store fails and the policy is FAIL
+     * @param clientId the consumer's {@code client.id}, or {@code null}
+     * @param fallback the name used when there is no client id, such as {@code consumer}
+     * @return the owner, such as {@code billing-1#3f2a9c01}
+     */
+    public static String newOwner(@Nullable Object clientId, String fallback) {
+        String name = clientId == null || clientId.toString().isEmpty() ? fallback : clientId.toString();
+        return name + "#" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    /** Returns the namespace every claim of this engine is made in. */
+    public String namespace() {
+        return namespace;
+    }
+
+    /** Returns the owner every claim of this engine is made as. */
+    public String owner() {
+        return owner;
+    }
+
+    /** Returns the store. */
+    public IdempotencyStore store() {
+        return store;
+    }
+
+    /** Returns the lease of every claim. */
+    public Duration lease() {
+        return config.lease();
+    }
+
+    /**
+     * Decides every record of a poll, claiming the keyed ones in one store call.
+     *
+     * @param records the poll
+     * @param <K> the key type
+     * @param <V> the value type
+     * @return the decisions grouped by partition, each list in offset order, partitions in poll order
+     * @throws IdempotencyStoreException when the store fails and {@code on-store-unavailable=fail}
      * @throws DedupPolicyException when a policy set to fail refuses a record; claims this batch took
      *     are released first
      */
-    List<Decision> decide(List<? extends ConsumerRecord<?, ?>> records) {
-        Decision[] decisions = new Decision[records.size()];
+    public <K, V> Map<TopicPartition, List<Decision<K, V>>> decide(ConsumerRecords<K, V> records) {
+        List<ConsumerRecord<K, V>> all = new ArrayList<>(records.count());
+        records.forEach(all::add);
+        Map<TopicPartition, List<Decision<K, V>>> grouped = new LinkedHashMap<>();
+        for (Decision<K, V> d : decide(all)) {
+            TopicPartition partition =
+                    new TopicPartition(d.record().topic(), d.record().partition());
+            grouped.computeIfAbsent(partition, p -> new ArrayList<>()).add(d);
+        }
+        return grouped;
+    }
+
+    /**
+     * Decides every record of a batch, claiming the keyed ones in one store call. This is the only
+     * place where the keyed records are picked out of a batch and their answers put back in order.
+     *
+     * @param records the records
+     * @param <K> the key type
+     * @param <V> the value type
+     * @return one decision per record, in order
+     * @throws IdempotencyStoreException when the store fails and {@code on-store-unavailable=fail}
+     * @throws DedupPolicyException when a policy set to fail refuses a record; claims this batch took
+     *     are released first
+     */
+    public <K, V> List<Decision<K, V>> decide(List<ConsumerRecord<K, V>> records) {
+        @SuppressWarnings("unchecked")
+        Decision<K, V>[] decisions = new Decision[records.size()];
         List<ClaimRequest> requests = new ArrayList<>(records.size());
-        List<Integer> positions = new ArrayList<>(records.size());
+        int[] positions = new int[records.size()];
         for (int i = 0; i < records.size(); i++) {
-            ConsumerRecord<?, ?> record = records.get(i);
+            ConsumerRecord<K, V> record = records.get(i);
             String problem;
             try {
                 String key = config.keyExtractor().extract(record);
                 if (key == null) {
                     problem = "it has no key";
                 } else {
-                    key = config.hashLongKeys() ? IdempotencyKeys.hashIfLong(key) : key;
                     requests.add(new ClaimRequest(
                             namespace,
-                            key,
-                            origin(record),
+                            config.hashLongKeys() ? IdempotencyKeys.hashIfLong(key) : key,
+                            Decision.origin(record),
                             owner,
                             config.fingerprinter().fingerprint(record),
                             config.lease()));
-                    positions.add(i);
+                    positions[requests.size() - 1] = i;
                     continue;
                 }
             } catch (UnreadableKeyException | IllegalArgumentException e) {
@@ -125,35 +204,35 @@ final class DedupEngine {
                         DedupConfig.ON_STORE_UNAVAILABLE,
                         e.getMessage());
                 config.metrics().passedThrough(namespace, requests.size());
-                for (int position : positions) {
-                    decisions[position] = new Decision(records.get(position), Kind.UNGUARDED, null);
+                for (int j = 0; j < requests.size(); j++) {
+                    decisions[positions[j]] = new Decision<>(records.get(positions[j]), Verdict.UNGUARDED, null);
                 }
                 return List.of(decisions);
             }
             for (int j = 0; j < results.size(); j++) {
-                int position = positions.get(j);
                 ClaimResult result = results.get(j);
                 config.metrics().claimed(namespace, result);
                 try {
-                    decisions[position] = decideClaimed(records.get(position), result);
+                    decisions[positions[j]] = decideClaimed(records.get(positions[j]), result);
                 } catch (DedupPolicyException e) {
                     releaseQuietly(results);
                     throw e;
                 }
             }
         }
-        return List.of(decisions);
+        return Collections.unmodifiableList(Arrays.asList(decisions));
     }
 
-    private Decision decideClaimed(ConsumerRecord<?, ?> record, ClaimResult result) {
+    private <K, V> Decision<K, V> decideClaimed(ConsumerRecord<K, V> record, ClaimResult result) {
         if (result.owns()) {
             if (result.outcome() == ClaimOutcome.RECLAIMED) {
-                logDuplicate(record, result);
+                heardDuplicate(record, result);
             }
-            return new Decision(record, Kind.OWNED, result);
+            return new Decision<>(record, Verdict.OWNED, result);
         }
         if (result.fingerprintMismatch()) {
-            String message = "event " + result.request().key() + " at " + origin(record)
+            String message = "event " + result.request().key() + " at "
+                    + result.request().origin()
                     + " has another fingerprint than its first copy at "
                     + result.existing().orElseThrow().origin() + ": the same key was used for a different payload";
             switch (config.onFingerprintMismatch()) {
@@ -164,23 +243,23 @@ final class DedupEngine {
                             "{}; processing it without dedup ({}=process)",
                             message,
                             DedupConfig.ON_FINGERPRINT_MISMATCH);
-                    return new Decision(record, Kind.UNGUARDED, null);
+                    return new Decision<>(record, Verdict.UNGUARDED, null);
                 }
                 case DROP ->
                     LOG.warn("{}; dropped as a duplicate ({}=drop)", message, DedupConfig.ON_FINGERPRINT_MISMATCH);
             }
         }
-        logDuplicate(record, result);
-        return new Decision(record, Kind.DUPLICATE, result);
+        heardDuplicate(record, result);
+        return new Decision<>(record, Verdict.DUPLICATE, result);
     }
 
-    private void logDuplicate(ConsumerRecord<?, ?> record, ClaimResult result) {
+    private void heardDuplicate(ConsumerRecord<?, ?> record, ClaimResult result) {
         if (LOG.isDebugEnabled()) {
             DuplicateCause cause = result.cause().orElseThrow();
             LOG.debug(
                     "event {} at {} is a {} of {} ({})",
                     result.request().key(),
-                    origin(record),
+                    result.request().origin(),
                     cause == DuplicateCause.RETRIED ? "retry" : "duplicate",
                     result.existing().orElseThrow().origin(),
                     cause.name().toLowerCase(Locale.ROOT));
@@ -195,19 +274,19 @@ final class DedupEngine {
         }
     }
 
-    private Decision missingKey(ConsumerRecord<?, ?> record, String problem) {
+    private <K, V> Decision<K, V> missingKey(ConsumerRecord<K, V> record, String problem) {
         MissingKeyPolicy policy = config.onMissingKey();
         config.metrics().missingKey(namespace, policy);
-        String message = "record " + origin(record) + " cannot be deduplicated: " + problem;
+        String message = "record " + Decision.origin(record) + " cannot be deduplicated: " + problem;
         switch (policy) {
             case FAIL -> throw new DedupPolicyException(message + " (" + DedupConfig.ON_MISSING_KEY + "=fail)");
             case SKIP -> {
                 LOG.warn("{}; skipped ({}=skip)", message, DedupConfig.ON_MISSING_KEY);
-                return new Decision(record, Kind.SKIPPED, null);
+                return new Decision<>(record, Verdict.SKIPPED, null);
             }
             default -> {
                 LOG.debug("{}; processed without dedup ({}=process)", message, DedupConfig.ON_MISSING_KEY);
-                return new Decision(record, Kind.UNGUARDED, null);
+                return new Decision<>(record, Verdict.UNGUARDED, null);
             }
         }
     }
@@ -226,16 +305,71 @@ final class DedupEngine {
         }
     }
 
-    /** Completes claims, timed and counted. */
-    List<Boolean> complete(List<Claim> claims) {
+    /**
+     * Completes claims (their records were processed), timed and counted.
+     *
+     * @param claims the claims
+     * @return per claim, whether it was completed; {@code false} when it had been taken over (fenced)
+     * @throws IdempotencyStoreException when the store cannot answer
+     */
+    public List<Boolean> complete(List<Claim> claims) {
         if (claims.isEmpty()) {
             return List.of();
         }
         return timed("complete", () -> store.complete(claims, config.retention()));
     }
 
-    /** Releases claims, timed and counted. */
-    List<Boolean> release(List<Claim> claims) {
+    /**
+     * Completes the claims of records whose handler returned, applying {@code on-store-unavailable} to a
+     * store failure: {@code fail} rethrows it, {@code pass-through} logs it. Claims taken over while
+     * their handler ran (longer than the lease) are logged.
+     *
+     * @param claims the claims
+     * @param what what they belong to, for the log, such as {@code orders-3@1042}
+     * @return true when the store answered; false when it failed under {@code pass-through} (the claims
+     *     stay in progress: complete them again later)
+     * @throws IdempotencyStoreException when the store fails and {@code on-store-unavailable=fail}
+     */
+    public boolean completeHandled(List<Claim> claims, String what) {
+        List<Boolean> completed;
+        try {
+            completed = complete(claims);
+        } catch (IdempotencyStoreException e) {
+            if (config.onStoreUnavailable() == StoreUnavailablePolicy.FAIL) {
+                throw e;
+            }
+            LOG.warn(
+                    "could not complete {} claims of {} after their handler ran ({}=pass-through); retrying later, "
+                            + "until then they stay in progress: {}",
+                    claims.size(),
+                    what,
+                    DedupConfig.ON_STORE_UNAVAILABLE,
+                    e.getMessage());
+            return false;
+        }
+        long fenced = completed.stream().filter(c -> !c).count();
+        if (fenced > 0) {
+            LOG.warn(
+                    "{} of {} claims of {} were taken over while their handlers ran (longer than the lease {}?): those "
+                            + "events may have been handled twice",
+                    fenced,
+                    claims.size(),
+                    what,
+                    config.lease());
+        }
+        return true;
+    }
+
+    /**
+     * Releases claims (their records were not processed), timed and counted, so that the next delivery
+     * claims them afresh. Never release a claim whose record's offset is committed: see {@link
+     * PendingClaims}.
+     *
+     * @param claims the claims
+     * @return per claim, whether it was released; {@code false} when it had been taken over (fenced)
+     * @throws IdempotencyStoreException when the store cannot answer
+     */
+    public List<Boolean> release(List<Claim> claims) {
         if (claims.isEmpty()) {
             return List.of();
         }

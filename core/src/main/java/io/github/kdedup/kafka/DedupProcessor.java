@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -48,7 +47,12 @@ import org.slf4j.LoggerFactory;
  * <p>When the claim of a batch fails and {@code on-store-unavailable=fail}, {@link #process} throws
  * the {@link IdempotencyStoreException} before any handler ran: do not commit, seek back and retry.
  * When a completion fails under that policy, the exception is thrown after the claims not yet
- * handled were released (best effort); the records handled before are completed.
+ * handled were released (best effort). A claim whose handler returned is never released: when its
+ * completion fails (under either policy) it is completed again at the start of the next {@link
+ * #process} call and at {@link #close()}; if the store is still down at close, it stays in progress
+ * until its lease ends.
+ *
+ * <p>The claim path and the policies are {@link DedupEngine}'s; this class runs the handler.
  *
  * <p>Thread-safe: several threads may process records at once (each record on one thread).
  */
@@ -57,10 +61,14 @@ public final class DedupProcessor implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DedupProcessor.class);
 
     private final DedupEngine engine;
+    private final CompletionMode completion;
     private final SharedStores.@Nullable Handle handle;
+    /** Claims whose handler returned but whose completion failed; guarded by itself. */
+    private final List<Claim> unfinished = new ArrayList<>();
 
-    private DedupProcessor(DedupEngine engine, SharedStores.@Nullable Handle handle) {
+    private DedupProcessor(DedupEngine engine, CompletionMode completion, SharedStores.@Nullable Handle handle) {
         this.engine = engine;
+        this.completion = completion;
         this.handle = handle;
     }
 
@@ -73,7 +81,8 @@ public final class DedupProcessor implements AutoCloseable {
      * @throws ConfigException when the namespace is not set
      */
     public static DedupProcessor create(IdempotencyStore store, DedupConfig config) {
-        return new DedupProcessor(engine(Objects.requireNonNull(store, "store"), config, null), null);
+        return new DedupProcessor(
+                DedupEngine.create(store, config, DedupEngine.newOwner(null, "processor")), config.completion(), null);
     }
 
     /**
@@ -85,17 +94,7 @@ public final class DedupProcessor implements AutoCloseable {
      * @throws ConfigException when the store URI or the namespace is not set
      */
     public static DedupProcessor open(DedupConfig config) {
-        String uri = config.store();
-        if (uri == null) {
-            throw new ConfigException(DedupConfig.STORE + " is required");
-        }
-        SharedStores.Handle handle = SharedStores.acquire(uri);
-        try {
-            return new DedupProcessor(engine(handle.store(), config, null), handle);
-        } catch (RuntimeException e) {
-            handle.close();
-            throw e;
-        }
+        return open(config, null);
     }
 
     /**
@@ -107,31 +106,23 @@ public final class DedupProcessor implements AutoCloseable {
      * @throws ConfigException when a property is bad
      */
     public static DedupProcessor fromProperties(Map<String, ?> properties) {
-        DedupConfig config = DedupConfig.fromProperties(properties);
+        return open(DedupConfig.fromProperties(properties), properties.get(ConsumerConfig.CLIENT_ID_CONFIG));
+    }
+
+    private static DedupProcessor open(DedupConfig config, @Nullable Object clientId) {
         String uri = config.store();
         if (uri == null) {
             throw new ConfigException(DedupConfig.STORE + " is required");
         }
         SharedStores.Handle handle = SharedStores.acquire(uri);
         try {
-            Object clientId = properties.get(ConsumerConfig.CLIENT_ID_CONFIG);
-            return new DedupProcessor(
-                    engine(handle.store(), config, clientId == null ? null : clientId.toString()), handle);
+            DedupEngine engine =
+                    DedupEngine.create(handle.store(), config, DedupEngine.newOwner(clientId, "processor"));
+            return new DedupProcessor(engine, config.completion(), handle);
         } catch (RuntimeException e) {
             handle.close();
             throw e;
         }
-    }
-
-    private static DedupEngine engine(IdempotencyStore store, DedupConfig config, @Nullable String clientId) {
-        String namespace = config.namespace();
-        if (namespace == null) {
-            throw new ConfigException(DedupConfig.NAMESPACE
-                    + " is required (kdedup.namespace, group.id, or DedupConfig.Builder.namespace)");
-        }
-        String owner = (clientId == null || clientId.isEmpty() ? "processor" : clientId) + "#"
-                + UUID.randomUUID().toString().substring(0, 8);
-        return new DedupEngine(store, config, namespace, owner);
     }
 
     /** Returns the owner this processor claims as. */
@@ -190,69 +181,38 @@ public final class DedupProcessor implements AutoCloseable {
      */
     public <K, V> List<RecordOutcome> process(List<ConsumerRecord<K, V>> records, RecordHandler<K, V> handler) {
         Objects.requireNonNull(handler, "handler");
-        List<DedupEngine.Decision> decisions = engine.decide(records);
+        completeUnfinished(false);
+        List<Decision<K, V>> decisions = engine.decide(records);
         List<RecordOutcome> outcomes = new ArrayList<>(records.size());
         // Claims whose handler returned, completed together at the end in PER_BATCH mode.
-        List<Claim> handled = perBatch() ? new ArrayList<>() : null;
-        for (int i = 0; i < records.size(); i++) {
-            ConsumerRecord<K, V> record = records.get(i);
-            DedupEngine.Decision decision = decisions.get(i);
-            switch (decision.kind()) {
-                case DUPLICATE ->
-                    outcomes.add(
-                            new RecordOutcome(record, RecordOutcome.Status.DUPLICATE, true, decision.result(), null));
-                case SKIPPED ->
-                    outcomes.add(new RecordOutcome(record, RecordOutcome.Status.SKIPPED, false, null, null));
-                case UNGUARDED -> outcomes.add(run(record, handler, null, null));
-                case OWNED -> {
-                    try {
-                        outcomes.add(run(record, handler, decision, handled));
-                    } catch (IdempotencyStoreException e) {
-                        releaseRest(decisions, i + 1);
-                        throw e;
-                    } catch (Error e) {
-                        if (handled != null && !handled.isEmpty()) {
-                            completeAll(handled, records.get(0));
-                        }
-                        throw e;
-                    }
+        List<Claim> handled = completion == CompletionMode.PER_BATCH ? new ArrayList<>() : null;
+        for (int i = 0; i < decisions.size(); i++) {
+            Decision<K, V> decision = decisions.get(i);
+            if (!decision.verdict().process()) {
+                outcomes.add(RecordOutcome.of(decision, null));
+                continue;
+            }
+            try {
+                outcomes.add(run(decision, handler, handled));
+            } catch (IdempotencyStoreException e) {
+                releaseUnhandled(decisions.subList(i + 1, decisions.size()));
+                throw e;
+            } catch (Error e) {
+                try {
+                    completeHandled(
+                            handled, "the poll starting at " + decisions.get(0).origin());
+                } catch (RuntimeException c) {
+                    e.addSuppressed(c);
                 }
-            }
-        }
-        if (handled != null && !handled.isEmpty()) {
-            completeAll(handled, records.get(0));
-        }
-        return outcomes;
-    }
-
-    private boolean perBatch() {
-        return engine.config().completion() == CompletionMode.PER_BATCH;
-    }
-
-    /** Completes the claims of handled records; a failure follows the store-unavailable policy. */
-    private void completeAll(List<Claim> claims, ConsumerRecord<?, ?> first) {
-        try {
-            List<Boolean> completed = engine.complete(claims);
-            long fenced = completed.stream().filter(c -> !c).count();
-            if (fenced > 0) {
-                LOG.warn(
-                        "{} of {} claims were taken over while their handlers ran (longer than the lease {}?): those "
-                                + "events may have been handled twice",
-                        fenced,
-                        claims.size(),
-                        engine.config().lease());
-            }
-        } catch (IdempotencyStoreException e) {
-            if (engine.config().onStoreUnavailable() == StoreUnavailablePolicy.FAIL) {
                 throw e;
             }
-            LOG.warn(
-                    "could not complete {} claims of the poll starting at {}; they stay in progress until their lease "
-                            + "ends: {}",
-                    claims.size(),
-                    DedupEngine.origin(first),
-                    e.getMessage());
         }
+        completeHandled(
+                handled,
+                decisions.isEmpty()
+                        ? "an empty poll"
+                        : "the poll starting at " + decisions.get(0).origin());
+        return outcomes;
     }
 
     /**
@@ -260,13 +220,10 @@ public final class DedupProcessor implements AutoCloseable {
      * the rest of the poll.
      */
     private <K, V> RecordOutcome run(
-            ConsumerRecord<K, V> record,
-            RecordHandler<K, V> handler,
-            DedupEngine.@Nullable Decision owned,
-            @Nullable List<Claim> handled) {
-        Claim claim = owned == null ? null : owned.result().claim();
+            Decision<K, V> decision, RecordHandler<K, V> handler, @Nullable List<Claim> handled) {
+        Claim claim = decision.verdict() == Verdict.OWNED ? decision.claim() : null;
         try {
-            handler.handle(record);
+            handler.handle(decision.record());
         } catch (Exception e) {
             if (claim != null) {
                 try {
@@ -274,12 +231,11 @@ public final class DedupProcessor implements AutoCloseable {
                 } catch (IdempotencyStoreException r) {
                     LOG.warn(
                             "could not release the claim of {} after the handler failed; it expires with its lease: {}",
-                            DedupEngine.origin(record),
+                            decision.origin(),
                             r.getMessage());
                 }
             }
-            return new RecordOutcome(
-                    record, RecordOutcome.Status.FAILED, claim != null, owned == null ? null : owned.result(), e);
+            return RecordOutcome.of(decision, e);
         } catch (Error e) {
             if (claim != null) {
                 try {
@@ -290,40 +246,67 @@ public final class DedupProcessor implements AutoCloseable {
             }
             throw e;
         }
-        if (claim == null) {
-            return new RecordOutcome(record, RecordOutcome.Status.PROCESSED, false, null, null);
-        }
-        if (handled != null) {
-            handled.add(claim);
-            return new RecordOutcome(record, RecordOutcome.Status.PROCESSED, true, owned.result(), null);
-        }
-        try {
-            if (!engine.complete(List.of(claim)).get(0)) {
-                LOG.warn(
-                        "the claim of {} was taken over while its handler ran (longer than the lease {}?): the "
-                                + "event may have been handled twice",
-                        DedupEngine.origin(record),
-                        engine.config().lease());
+        if (claim != null) {
+            if (handled != null) {
+                handled.add(claim);
+            } else {
+                completeHandled(List.of(claim), decision.origin().toString());
             }
-        } catch (IdempotencyStoreException e) {
-            if (engine.config().onStoreUnavailable() == StoreUnavailablePolicy.FAIL) {
-                throw e;
-            }
-            LOG.warn(
-                    "could not complete the claim of {} after its handler ran; it stays in progress until its lease ends: "
-                            + "a redelivery of the same record reclaims it and handles it again, a republished copy is "
-                            + "dropped: {}",
-                    DedupEngine.origin(record),
-                    e.getMessage());
         }
-        return new RecordOutcome(record, RecordOutcome.Status.PROCESSED, true, owned.result(), null);
+        return RecordOutcome.of(decision, null);
     }
 
-    private void releaseRest(List<DedupEngine.Decision> decisions, int from) {
+    /** Completes the claims of handled records; a claim the store could not complete is kept to retry. */
+    private void completeHandled(@Nullable List<Claim> claims, String what) {
+        if (claims == null || claims.isEmpty()) {
+            return;
+        }
+        boolean answered = false;
+        try {
+            answered = engine.completeHandled(claims, what);
+        } finally {
+            if (!answered) {
+                synchronized (unfinished) {
+                    unfinished.addAll(claims);
+                }
+            }
+        }
+    }
+
+    /** Completes the claims an earlier completion left; they are kept when the store is still down. */
+    private void completeUnfinished(boolean last) {
+        List<Claim> retry;
+        synchronized (unfinished) {
+            if (unfinished.isEmpty()) {
+                return;
+            }
+            retry = List.copyOf(unfinished);
+            unfinished.clear();
+        }
+        try {
+            engine.complete(retry);
+        } catch (IdempotencyStoreException e) {
+            if (last) {
+                LOG.warn(
+                        "could not complete {} claims whose handlers returned; they stay in progress until their "
+                                + "lease ends ({}): a republished copy is dropped until then: {}",
+                        retry.size(),
+                        engine.lease(),
+                        e.getMessage());
+            } else {
+                synchronized (unfinished) {
+                    unfinished.addAll(retry);
+                }
+            }
+        }
+    }
+
+    /** Releases the claims of records whose handler did not run. */
+    private void releaseUnhandled(List<? extends Decision<?, ?>> decisions) {
         List<Claim> claims = new ArrayList<>();
-        for (int i = from; i < decisions.size(); i++) {
-            if (decisions.get(i).kind() == DedupEngine.Kind.OWNED) {
-                claims.add(decisions.get(i).result().claim());
+        for (Decision<?, ?> d : decisions) {
+            if (d.verdict() == Verdict.OWNED) {
+                claims.add(d.claim());
             }
         }
         try {
@@ -333,11 +316,19 @@ public final class DedupProcessor implements AutoCloseable {
         }
     }
 
-    /** Gives back the shared store when this processor opened it; a store given to {@link #create} stays open. */
+    /**
+     * Completes the claims whose completion failed earlier (they stay in progress until their lease
+     * when the store is still down), then gives back the shared store when this processor opened it; a
+     * store given to {@link #create} stays open.
+     */
     @Override
     public void close() {
-        if (handle != null) {
-            handle.close();
+        try {
+            completeUnfinished(true);
+        } finally {
+            if (handle != null) {
+                handle.close();
+            }
         }
     }
 }

@@ -104,7 +104,7 @@ public interface KeyExtractor {
 
     /** Uses {@code topic-partition@offset}, which only catches redeliveries of the same record. */
     static KeyExtractor topicPartitionOffset() {
-        return record -> record.topic() + "-" + record.partition() + "@" + record.offset();
+        return record -> Decision.origin(record).toString();
     }
 
     /**

@@ -3,11 +3,17 @@ package io.github.kdedup.kafka;
 import io.github.kdedup.ClaimOutcome;
 import io.github.kdedup.ClaimResult;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.Timer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -29,11 +35,14 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code kdedup.store.latency} (timer, tags {@code operation} and {@code result}: ok, error).
  * </ul>
  *
- * <p>Thread-safe.
+ * <p>Each meter is looked up once per namespace and tag values and kept, so recording a claim costs a
+ * map lookup, not a registration. Thread-safe.
  */
 public final class MicrometerDedupMetrics implements DedupMetrics {
 
     private final MeterRegistry registry;
+    /** Meters by name and tags, so that each is registered once, not once per record. */
+    private final Map<List<String>, Meter> meters = new ConcurrentHashMap<>();
 
     private MicrometerDedupMetrics(MeterRegistry registry) {
         this.registry = Objects.requireNonNull(registry, "registry");
@@ -61,16 +70,10 @@ public final class MicrometerDedupMetrics implements DedupMetrics {
         result.cause().ifPresent(cause -> counter("kdedup.duplicates", namespace, "cause", lower(cause.name()))
                 .increment());
         if (result.outcome() == ClaimOutcome.RECLAIMED) {
-            Counter.builder("kdedup.lease.takeovers")
-                    .tag("namespace", namespace)
-                    .register(registry)
-                    .increment();
+            counter("kdedup.lease.takeovers", namespace).increment();
         }
         if (result.fingerprintMismatch()) {
-            Counter.builder("kdedup.fingerprint.mismatches")
-                    .tag("namespace", namespace)
-                    .register(registry)
-                    .increment();
+            counter("kdedup.fingerprint.mismatches", namespace).increment();
         }
     }
 
@@ -82,27 +85,35 @@ public final class MicrometerDedupMetrics implements DedupMetrics {
 
     @Override
     public void passedThrough(String namespace, int records) {
-        Counter.builder("kdedup.pass.through")
-                .tag("namespace", namespace)
-                .register(registry)
-                .increment(records);
+        counter("kdedup.pass.through", namespace).increment(records);
     }
 
     @Override
     public void storeCall(String namespace, String operation, long nanos, boolean failed) {
-        Timer.builder("kdedup.store.latency")
-                .tag("namespace", namespace)
-                .tag("operation", operation)
-                .tag("result", failed ? "error" : "ok")
-                .register(registry)
-                .record(nanos, TimeUnit.NANOSECONDS);
+        String result = failed ? "error" : "ok";
+        Timer timer = (Timer) meters.computeIfAbsent(
+                List.of("kdedup.store.latency", namespace, operation, result),
+                k -> Timer.builder("kdedup.store.latency")
+                        .tag("namespace", namespace)
+                        .tag("operation", operation)
+                        .tag("result", result)
+                        .register(registry));
+        timer.record(nanos, TimeUnit.NANOSECONDS);
         if (failed) {
             counter("kdedup.store.errors", namespace, "operation", operation).increment();
         }
     }
 
-    private Counter counter(String name, String namespace, String tag, String value) {
-        return Counter.builder(name).tag("namespace", namespace).tag(tag, value).register(registry);
+    /** Returns the counter of a name and tags (name, namespace, then tag name/value pairs), registered once. */
+    private Counter counter(String name, String namespace, String... tags) {
+        List<String> id = new ArrayList<>(tags.length + 2);
+        id.add(name);
+        id.add(namespace);
+        id.addAll(Arrays.asList(tags));
+        return (Counter) meters.computeIfAbsent(id, k -> Counter.builder(name)
+                .tag("namespace", namespace)
+                .tags(tags)
+                .register(registry));
     }
 
     private static String lower(String name) {

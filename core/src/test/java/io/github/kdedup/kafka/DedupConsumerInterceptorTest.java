@@ -167,6 +167,46 @@ class DedupConsumerInterceptorTest {
     }
 
     @Test
+    @DisplayName(
+            "a completion that failed at commit is retried at close: committed claims are completed, never released")
+    void shouldCompleteCommittedClaimsAtCloseAfterAFailedCommit() {
+        String topic = createTopic("blip", 1);
+        String group = uniqueName("g");
+        String store = "memory:?name=" + group;
+        List<String> events = ids(group, 20);
+        publish(topic, events);
+        // Holds the shared store open across the consumers, so its records outlive them.
+        try (SharedStores.Handle keep = SharedStores.acquire(store)) {
+            TestMemoryStore memory = TestMemoryStoreProvider.opened(store);
+            List<String> first = new ArrayList<>();
+            try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props(group, store))) {
+                consumer.subscribe(List.of(topic));
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (first.size() < events.size()) {
+                    assertThat(System.nanoTime()).isLessThan(deadline);
+                    consumer.poll(Duration.ofMillis(200)).forEach(r -> first.add(header(r)));
+                }
+                memory.available(false);
+                consumer.commitSync();
+                memory.available(true);
+            }
+            assertThat(first).containsExactlyInAnyOrderElementsOf(events);
+            for (String id : events) {
+                assertThat(memory.find(group, id))
+                        .as("the record of " + id)
+                        .hasValueSatisfying(r -> assertThat(r.state()).isEqualTo(ClaimState.COMPLETED));
+            }
+            publish(topic, events);
+            List<String> second;
+            try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props(group, store))) {
+                consumer.subscribe(List.of(topic));
+                second = consume(consumer, () -> caughtUp(consumer, topic));
+            }
+            assertThat(second).as("republished copies of committed events").isEmpty();
+        }
+    }
+
+    @Test
     @DisplayName("after a crash before the commit, the redelivered records are reclaimed and handled again (retried)")
     void shouldReprocessRedeliveriesAfterCrash() {
         String topic = createTopic("crash", 1);

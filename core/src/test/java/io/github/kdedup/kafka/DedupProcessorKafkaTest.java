@@ -63,7 +63,7 @@ class DedupProcessorKafkaTest {
                     assertThat(System.nanoTime()).isLessThan(deadline);
                     for (RecordOutcome o :
                             dedup.process(c2.poll(Duration.ofMillis(200)), r -> handled.add(eventId(r)))) {
-                        if (o.status() == RecordOutcome.Status.DUPLICATE) {
+                        if (o.duplicate()) {
                             redelivered.add(o);
                         }
                     }

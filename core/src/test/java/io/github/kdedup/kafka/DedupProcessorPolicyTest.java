@@ -2,7 +2,9 @@ package io.github.kdedup.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
+import io.github.kdedup.ClaimState;
 import io.github.kdedup.DuplicateCause;
 import io.github.kdedup.IdempotencyStoreException;
 import io.github.kdedup.Origin;
@@ -74,9 +76,9 @@ class DedupProcessorPolicyTest {
     @DisplayName("a republished copy is a duplicate that names the original origin; a redelivery too")
     void shouldReportDuplicatesWithOrigins() {
         DedupProcessor p = processor(b -> b);
-        assertThat(process(p, record(311, "e1", "a")).status()).isEqualTo(RecordOutcome.Status.PROCESSED);
+        assertThat(process(p, record(311, "e1", "a")).processed()).isTrue();
         RecordOutcome republished = process(p, record(517, "e1", "a"));
-        assertThat(republished.status()).isEqualTo(RecordOutcome.Status.DUPLICATE);
+        assertThat(republished.duplicate()).isTrue();
         assertThat(republished.cause()).contains(DuplicateCause.REPUBLISHED);
         assertThat(republished.original()).contains(new Origin("orders", 2, 311));
         assertThat(process(p, record(311, "e1", "a")).cause()).contains(DuplicateCause.REDELIVERED);
@@ -98,10 +100,10 @@ class DedupProcessorPolicyTest {
         RecordOutcome failed = p.process(record(1, "e2", "a"), r -> {
             throw new IllegalStateException("boom");
         });
-        assertThat(failed.status()).isEqualTo(RecordOutcome.Status.FAILED);
+        assertThat(failed.failed()).isTrue();
         assertThat(failed.error()).hasMessage("boom");
         assertThat(store.find(namespace, "e2")).isEmpty();
-        assertThat(process(p, record(1, "e2", "a")).status()).isEqualTo(RecordOutcome.Status.PROCESSED);
+        assertThat(process(p, record(1, "e2", "a")).processed()).isTrue();
     }
 
     @Test
@@ -112,7 +114,7 @@ class DedupProcessorPolicyTest {
                 namespace, "e3", new Origin("orders", 2, 9), "crashed#1", null, java.time.Duration.ofMinutes(1))));
         assertThat(claim.get(0).owns()).isTrue();
         RecordOutcome retried = process(first, record(9, "e3", "a"));
-        assertThat(retried.status()).isEqualTo(RecordOutcome.Status.PROCESSED);
+        assertThat(retried.processed()).isTrue();
         assertThat(retried.cause()).contains(DuplicateCause.RETRIED);
         assertThat(count("kdedup.lease.takeovers")).isEqualTo(1);
         assertThat(count("kdedup.duplicates", "cause", "retried")).isEqualTo(1);
@@ -123,11 +125,11 @@ class DedupProcessorPolicyTest {
     void shouldApplyMissingKeyPolicy() {
         ConsumerRecord<String, String> noKey = record(5, (byte[]) null, "a");
         RecordOutcome processed = process(processor(b -> b), noKey);
-        assertThat(processed.status()).isEqualTo(RecordOutcome.Status.PROCESSED);
+        assertThat(processed.processed()).isTrue();
         assertThat(processed.deduplicated()).isFalse();
         assertThat(process(processor(b -> b.onMissingKey(MissingKeyPolicy.SKIP)), noKey)
-                        .status())
-                .isEqualTo(RecordOutcome.Status.SKIPPED);
+                        .verdict())
+                .isEqualTo(Verdict.SKIPPED);
         assertThatThrownBy(() -> process(processor(b -> b.onMissingKey(MissingKeyPolicy.FAIL)), noKey))
                 .isInstanceOf(DedupPolicyException.class)
                 .hasMessageContaining("orders-2@5")
@@ -144,8 +146,8 @@ class DedupProcessorPolicyTest {
                 .isInstanceOf(DedupPolicyException.class)
                 .hasMessageContaining("header 'event-id' is not valid UTF-8");
         assertThat(process(processor(b -> b.onMissingKey(MissingKeyPolicy.SKIP)), record(6, latin1, "a"))
-                        .status())
-                .isEqualTo(RecordOutcome.Status.SKIPPED);
+                        .verdict())
+                .isEqualTo(Verdict.SKIPPED);
     }
 
     @Test
@@ -153,10 +155,10 @@ class DedupProcessorPolicyTest {
     void shouldReadJsonKeys() {
         DedupProcessor p = processor(
                 b -> b.keyExtractor(KeyExtractor.parse("json:/order/id")).onMissingKey(MissingKeyPolicy.SKIP));
-        assertThat(process(p, record(7, "h", null)).status()).isEqualTo(RecordOutcome.Status.SKIPPED);
-        assertThat(process(p, record(8, "h", "not json")).status()).isEqualTo(RecordOutcome.Status.SKIPPED);
-        assertThat(process(p, record(9, "h", "{\"order\":{\"id\":42}}")).status())
-                .isEqualTo(RecordOutcome.Status.PROCESSED);
+        assertThat(process(p, record(7, "h", null)).verdict()).isEqualTo(Verdict.SKIPPED);
+        assertThat(process(p, record(8, "h", "not json")).verdict()).isEqualTo(Verdict.SKIPPED);
+        assertThat(process(p, record(9, "h", "{\"order\":{\"id\":42}}")).processed())
+                .isTrue();
         assertThat(store.find(namespace, "42")).isPresent();
         assertThat(process(p, record(10, "h", "{\"order\":{\"id\":42}}")).cause())
                 .contains(DuplicateCause.REPUBLISHED);
@@ -167,8 +169,8 @@ class DedupProcessorPolicyTest {
     void shouldHashLongKeysOnlyWhenAsked() {
         String longKey = "k".repeat(600);
         assertThat(process(processor(b -> b.onMissingKey(MissingKeyPolicy.SKIP)), record(11, longKey, "a"))
-                        .status())
-                .isEqualTo(RecordOutcome.Status.SKIPPED);
+                        .verdict())
+                .isEqualTo(Verdict.SKIPPED);
         RecordOutcome hashed = process(processor(b -> b.hashLongKeys(true)), record(11, longKey, "a"));
         assertThat(hashed.deduplicated()).isTrue();
         assertThat(hashed.claim().request().key()).startsWith("sha256:");
@@ -186,7 +188,7 @@ class DedupProcessorPolicyTest {
         List<RecordOutcome> passed = processor(b -> b.onStoreUnavailable(StoreUnavailablePolicy.PASS_THROUGH))
                 .process(batch, r -> handled.add(r.offset() + ""));
         assertThat(passed).allSatisfy(o -> {
-            assertThat(o.status()).isEqualTo(RecordOutcome.Status.PROCESSED);
+            assertThat(o.processed()).isTrue();
             assertThat(o.deduplicated()).isFalse();
         });
         assertThat(count("kdedup.pass.through")).isEqualTo(2);
@@ -199,16 +201,16 @@ class DedupProcessorPolicyTest {
         UnaryOperator<DedupConfig.Builder> fp = b -> b.fingerprinter(Fingerprinter.valueSha256());
         DedupProcessor drop = processor(fp);
         process(drop, record(30, "f1", "{\"amount\":1}"));
-        assertThat(process(drop, record(31, "f1", "{\"amount\":1}")).status())
-                .isEqualTo(RecordOutcome.Status.DUPLICATE);
+        assertThat(process(drop, record(31, "f1", "{\"amount\":1}")).duplicate())
+                .isTrue();
         assertThat(count("kdedup.fingerprint.mismatches")).isZero();
-        assertThat(process(drop, record(32, "f1", "{\"amount\":2}")).status())
-                .isEqualTo(RecordOutcome.Status.DUPLICATE);
+        assertThat(process(drop, record(32, "f1", "{\"amount\":2}")).duplicate())
+                .isTrue();
         assertThat(count("kdedup.fingerprint.mismatches")).isEqualTo(1);
         RecordOutcome processed = process(
                 processor(b -> fp.apply(b).onFingerprintMismatch(FingerprintMismatchPolicy.PROCESS)),
                 record(33, "f1", "{\"amount\":3}"));
-        assertThat(processed.status()).isEqualTo(RecordOutcome.Status.PROCESSED);
+        assertThat(processed.processed()).isTrue();
         assertThat(processed.deduplicated()).isFalse();
         assertThatThrownBy(() -> process(
                         processor(b -> fp.apply(b).onFingerprintMismatch(FingerprintMismatchPolicy.FAIL)),
@@ -226,11 +228,40 @@ class DedupProcessorPolicyTest {
                 .onFingerprintMismatch(FingerprintMismatchPolicy.PROCESS));
         process(p, record(40, "j1", "{\"amount\":1,\"sentAt\":\"10:00\"}"));
         assertThat(process(p, record(41, "j1", "{\"amount\":1,\"sentAt\":\"10:05\"}"))
-                        .status())
-                .isEqualTo(RecordOutcome.Status.DUPLICATE);
+                        .duplicate())
+                .isTrue();
         assertThat(process(p, record(42, "j1", "{\"amount\":2,\"sentAt\":\"10:05\"}"))
                         .deduplicated())
                 .isFalse();
+    }
+
+    private ClaimState state(String key) {
+        return store.find(namespace, key).orElseThrow().state();
+    }
+
+    @Test
+    @DisplayName(
+            "a completion that failed after the handler is retried at the next process call and at close, never released")
+    void shouldRetryAFailedCompletion() {
+        DedupProcessor lenient = processor(b -> b.onStoreUnavailable(StoreUnavailablePolicy.PASS_THROUGH));
+        assertThat(lenient.process(record(50, "r1", "a"), rec -> store.available(false))
+                        .processed())
+                .isTrue();
+        store.available(true);
+        assertThat(state("r1")).isEqualTo(ClaimState.IN_PROGRESS);
+        process(lenient, record(51, "r2", "a"));
+        assertThat(state("r1")).as("completed at the next process call").isEqualTo(ClaimState.COMPLETED);
+
+        DedupProcessor strict = processor(b -> b);
+        assertThatThrownBy(() -> strict.process(record(52, "r3", "a"), rec -> store.available(false)))
+                .isInstanceOf(IdempotencyStoreException.class);
+        store.available(true);
+        assertThat(state("r3")).isEqualTo(ClaimState.IN_PROGRESS);
+        strict.close();
+        assertThat(state("r3")).as("completed at close").isEqualTo(ClaimState.COMPLETED);
+        assertThat(process(processor(b -> b), record(53, "r3", "a")).duplicate())
+                .as("a republished copy of a handled event")
+                .isTrue();
     }
 
     private long completeCalls() {
@@ -258,17 +289,13 @@ class DedupProcessorPolicyTest {
                 rec -> handled.add(rec.offset() + ""));
 
         assertThat(outcomes)
-                .extracting(RecordOutcome::status)
-                .containsExactly(
-                        RecordOutcome.Status.PROCESSED,
-                        RecordOutcome.Status.PROCESSED,
-                        RecordOutcome.Status.DUPLICATE,
-                        RecordOutcome.Status.PROCESSED);
+                .extracting(RecordOutcome::processed, RecordOutcome::duplicate)
+                .containsExactly(tuple(true, false), tuple(true, false), tuple(false, true), tuple(true, false));
         assertThat(handled).containsExactly("1", "2", "4");
         assertThat(completeCalls()).isEqualTo(1);
-        assertThat(process(p, record(9, "b", "x")).status())
+        assertThat(process(p, record(9, "b", "x")).duplicate())
                 .as("completed by the batch call")
-                .isEqualTo(RecordOutcome.Status.DUPLICATE);
+                .isTrue();
     }
 
     @Test

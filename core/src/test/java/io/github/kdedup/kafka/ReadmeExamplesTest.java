@@ -79,7 +79,7 @@ class ReadmeExamplesTest {
             try (DedupProcessor dedup = DedupProcessor.open(config)) {
                 ConsumerRecords<String, String> records = consumer.poll(Duration.ofMillis(500));
                 for (RecordOutcome outcome : dedup.process(records, record -> bill(record.value()))) {
-                    if (outcome.status() == RecordOutcome.Status.DUPLICATE) {
+                    if (outcome.duplicate()) {
                         // e.g. "DUPLICATE readme-payments-0@1 (REPUBLISHED of readme-payments-0@0)"
                         seen.add(outcome.toString());
                     }

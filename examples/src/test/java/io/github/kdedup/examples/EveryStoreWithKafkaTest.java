@@ -168,7 +168,7 @@ class EveryStoreWithKafkaTest {
                     handledAt.put(eventId(record), new Origin(record.topic(), record.partition(), record.offset()));
                 })) {
                     seen++;
-                    if (outcome.status() == RecordOutcome.Status.DUPLICATE) {
+                    if (outcome.duplicate()) {
                         duplicates.add(outcome);
                     }
                 }

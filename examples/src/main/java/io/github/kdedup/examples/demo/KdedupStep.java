@@ -38,7 +38,7 @@ final class KdedupStep implements DedupStep {
     public void process(
             List<ConsumerRecord<String, String>> records, Consumer<ConsumerRecord<String, String>> handler) {
         for (RecordOutcome outcome : processor.process(records, handler::accept)) {
-            if (outcome.status() == RecordOutcome.Status.FAILED) {
+            if (outcome.failed()) {
                 throw new IllegalStateException("the handler failed on " + outcome, outcome.error());
             }
             outcome.cause()

@@ -1,5 +1,6 @@
 package io.github.kdedup.examples.samples;
 
+import io.github.kdedup.kafka.DedupConfig;
 import io.github.kdedup.kafka.DedupConsumerInterceptor;
 import java.time.Duration;
 import java.util.HashMap;
@@ -47,7 +48,7 @@ public final class InterceptorConsumer {
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
         // kdedup: the interceptor and its store; the event id is read from the "event-id" header.
         props.put(ConsumerConfig.INTERCEPTOR_CLASSES_CONFIG, DedupConsumerInterceptor.class.getName());
-        props.put("kdedup.store", storeUri);
+        props.put(DedupConfig.STORE, storeUri);
 
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props)) {
             consumer.subscribe(List.of(topic));

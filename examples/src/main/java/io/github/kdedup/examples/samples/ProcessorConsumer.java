@@ -61,7 +61,7 @@ public final class ProcessorConsumer {
             consumer.subscribe(List.of(topic));
             while (!stop.getAsBoolean()) {
                 for (RecordOutcome outcome : dedup.process(consumer.poll(Duration.ofMillis(200)), handler)) {
-                    if (outcome.status() == RecordOutcome.Status.FAILED) {
+                    if (outcome.failed()) {
                         throw new IllegalStateException("could not process " + outcome, outcome.error());
                     }
                 }

@@ -212,7 +212,7 @@ class OutageStoreTest {
                                 .isEqualTo(committedAtStop);
                     } else {
                         for (RecordOutcome outcome : dedup.process(records, ledger::apply)) {
-                            assertThat(outcome.status()).isEqualTo(RecordOutcome.Status.PROCESSED);
+                            assertThat(outcome.processed()).isTrue();
                             assertThat(outcome.deduplicated()).isFalse();
                             ledger.appliedUnguarded.add(CrashConsumerMain.eventId(outcome.record()));
                         }
@@ -227,7 +227,7 @@ class OutageStoreTest {
                 ConsumerRecords<String, String> records = consumer.poll(Duration.ofMillis(100));
                 try {
                     for (RecordOutcome outcome : dedup.process(records, ledger::apply)) {
-                        if (outcome.status() == RecordOutcome.Status.PROCESSED && !outcome.deduplicated()) {
+                        if (outcome.processed() && !outcome.deduplicated()) {
                             ledger.appliedUnguarded.add(CrashConsumerMain.eventId(outcome.record()));
                         }
                     }
