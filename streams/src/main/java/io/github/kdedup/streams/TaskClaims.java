@@ -19,7 +19,7 @@ import org.apache.kafka.common.TopicPartition;
  * its partition is above its offset, and never released. Core's {@code PendingClaims} is not used here
  * for two reasons: it keeps one claim per offset, and it releases the claims above the committed offset
  * when closed, whereas a Streams processor cannot know at close whether a transaction holding their
- * output is still being decided (see {@code DedupValuesProcessor}).
+ * output is still being decided (see {@link DedupValuesProcessor}).
  *
  * <p>Not thread-safe: a task's processor runs on one stream thread at a time.
  */

@@ -1,7 +1,7 @@
 /**
  * Kafka Streams integration: a {@code processValues} step that forwards each event once over any
  * {@link io.github.kdedup.IdempotencyStore} and completes its claims only once their input offsets are
- * committed. Start at {@code StreamsDedup}.
+ * committed. Start at {@link io.github.kdedup.streams.StreamsDedup}.
  */
 @NullMarked
 package io.github.kdedup.streams;

@@ -93,8 +93,7 @@ final class TestKafka {
                     .all()
                     .get();
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (!admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().stream()
-                    .allMatch(p -> p.leader() != null && !p.isr().isEmpty())) {
+            while (!hasLeaders(admin, topic)) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("topic " + topic + " has no leader after 30 s");
                 }
@@ -104,6 +103,16 @@ final class TestKafka {
             throw new IllegalStateException(e);
         }
         return topic;
+    }
+
+    /** Whether every partition has a leader; right after creation the topic may still be unknown. */
+    private static boolean hasLeaders(Admin admin, String topic) throws InterruptedException {
+        try {
+            return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().stream()
+                    .allMatch(p -> p.leader() != null && !p.isr().isEmpty());
+        } catch (java.util.concurrent.ExecutionException e) {
+            return false;
+        }
     }
 
     /** Publishes one record per id, the id in the {@code event-id} header and as the record key. */
