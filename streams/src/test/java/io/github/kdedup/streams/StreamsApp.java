@@ -2,7 +2,9 @@ package io.github.kdedup.streams;
 
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.serialization.Serdes;
@@ -23,9 +25,11 @@ import org.apache.kafka.streams.processor.api.FixedKeyProcessorSupplier;
 final class StreamsApp implements AutoCloseable {
 
     private final KafkaStreams streams;
+    private final List<Throwable> failures;
 
-    private StreamsApp(KafkaStreams streams) {
+    private StreamsApp(KafkaStreams streams, List<Throwable> failures) {
         this.streams = streams;
+        this.failures = failures;
     }
 
     static Properties properties(String applicationId, String guarantee) {
@@ -64,10 +68,13 @@ final class StreamsApp implements AutoCloseable {
         after.accept(deduplicated);
         deduplicated.to(output, Produced.with(Serdes.String(), Serdes.String()));
         KafkaStreams streams = new KafkaStreams(builder.build(), properties);
-        streams.setUncaughtExceptionHandler(
-                e -> StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD);
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        streams.setUncaughtExceptionHandler(e -> {
+            failures.add(e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
         streams.start();
-        StreamsApp app = new StreamsApp(streams);
+        StreamsApp app = new StreamsApp(streams, failures);
         app.awaitState(KafkaStreams.State.RUNNING, Duration.ofSeconds(60));
         return app;
     }
@@ -98,6 +105,11 @@ final class StreamsApp implements AutoCloseable {
 
     KafkaStreams streams() {
         return streams;
+    }
+
+    /** Returns what failed stream threads threw, in order; each thread was replaced. */
+    List<Throwable> failures() {
+        return failures;
     }
 
     /** Closes and leaves the group at once, so that another instance takes the partitions without waiting for the session timeout. */
