@@ -25,7 +25,6 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import redis.clients.jedis.RedisClient;
 
 /**
  * An exactly-once application killed with SIGKILL in the middle of a transaction (in a child JVM, as
@@ -39,11 +38,7 @@ class StreamsCrashTest {
 
     @AfterAll
     static void cleanUp() {
-        try (RedisClient redis = RedisClient.create(TestServices.redisUri())) {
-            for (String key : redis.keys("kc" + RUN + ":*")) {
-                redis.del(key);
-            }
-        }
+        TestRedis.deleteKeys("kc" + RUN);
     }
 
     @Test

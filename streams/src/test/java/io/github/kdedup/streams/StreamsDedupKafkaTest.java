@@ -34,7 +34,6 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import redis.clients.jedis.RedisClient;
 
 /**
  * The guarantees on a real broker and real stores: each event once on the output topic (read {@code
@@ -84,11 +83,7 @@ class StreamsDedupKafkaTest {
                 Statement s = c.createStatement()) {
             s.execute("DROP TABLE IF EXISTS " + TABLE);
         }
-        try (RedisClient redis = RedisClient.create(TestServices.redisUri())) {
-            for (String key : redis.keys("ks" + RUN + ":*")) {
-                redis.del(key);
-            }
-        }
+        TestRedis.deleteKeys("ks" + RUN);
     }
 
     @ParameterizedTest(name = "{0}")

@@ -14,7 +14,6 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import redis.clients.jedis.RedisClient;
 
 /**
  * A store that goes down under a running exactly-once application, with the default {@code
@@ -27,11 +26,7 @@ class StreamsStoreOutageTest {
 
     @AfterAll
     static void cleanUp() {
-        try (RedisClient redis = RedisClient.create(TestServices.redisUri())) {
-            for (String key : redis.keys(PREFIX + ":*")) {
-                redis.del(key);
-            }
-        }
+        TestRedis.deleteKeys(PREFIX);
     }
 
     @Test

@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.kdedup.examples.broker.EmbeddedKafka;
 import io.github.kdedup.tck.TestServices;
+import java.net.URI;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.params.ScanParams;
+import redis.clients.jedis.resps.ScanResult;
 
 @DisplayName("The Kafka Streams sample application")
 class StreamsDedupAppTest {
@@ -28,10 +31,17 @@ class StreamsDedupAppTest {
         if (kafka != null) {
             kafka.close();
         }
-        try (RedisClient redis = RedisClient.create(TestServices.redisUri())) {
-            for (String key : redis.keys(PREFIX + ":*")) {
-                redis.del(key);
-            }
+        // page by page: KEYS would block a shared Redis that holds millions of keys
+        try (Jedis jedis = new Jedis(URI.create(TestServices.redisUri()), 10_000)) {
+            ScanParams params = new ScanParams().match(PREFIX + ":*").count(10_000);
+            String cursor = ScanParams.SCAN_POINTER_START;
+            do {
+                ScanResult<String> page = jedis.scan(cursor, params);
+                cursor = page.getCursor();
+                if (!page.getResult().isEmpty()) {
+                    jedis.unlink(page.getResult().toArray(String[]::new));
+                }
+            } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
         }
     }
 
