@@ -1,0 +1,234 @@
+package io.github.kdedup.benchmarks;
+
+import io.github.kdedup.examples.broker.EmbeddedKafka;
+import io.github.kdedup.kafka.DedupConfig;
+import io.github.kdedup.streams.StreamsDedup;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Produced;
+import org.jspecify.annotations.Nullable;
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Records per second through a Kafka Streams topology on a real broker in this JVM ({@link
+ * EmbeddedKafka}), under {@code exactly_once_v2} with a 100 ms commit interval and one stream thread:
+ * {@code input -> output} ({@code plain}) against {@code input -> processValues(kdedup) -> output}
+ * ({@code kdedup:<store>}).
+ *
+ * <p>The trial produces {@code records} records (each with a unique {@code event-id} header) to a
+ * topic of {@value #PARTITIONS} partitions once. Each invocation runs a fresh application (a fresh
+ * {@code application.id}, so a fresh group and namespace: every record is claimed, none is a
+ * duplicate) from its start until it has committed the end of every input partition, then closes it.
+ * So the score includes the application's start (group join, producer initialisation), the same for
+ * both modes, and the cost kdedup adds: one claim per record (Kafka Streams hands a processor one
+ * record at a time) and one completion call per task per commit check. The primary score is
+ * invocations per second; the {@code records} counter is records per second.
+ *
+ * <p>Run it (servers: see {@link Services}):
+ *
+ * <pre>
+ * mvn -B -q -pl benchmarks -am package -DskipTests
+ * java -jar benchmarks/target/kdedup-benchmarks.jar StreamsBenchmark -f 1 -wi 1 -i 3 \
+ *     -p mode=plain,kdedup:memory,kdedup:redis -rf json -rff benchmarks/results/streams.json
+ * </pre>
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 1, time = 2)
+@Measurement(iterations = 3, time = 2)
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+public class StreamsBenchmark {
+
+    static final int PARTITIONS = 3;
+
+    private static final String INPUT = "bench-streams-in";
+    private static final String OUTPUT = "bench-streams-out";
+    private static final Duration GIVE_UP_AFTER = Duration.ofMinutes(2);
+
+    /** {@code plain}, or {@code kdedup:<store>} with a store of {@link Services#storeUri}. */
+    @Param({"plain", "kdedup:memory", "kdedup:redis"})
+    public String mode;
+
+    /** Records produced once and consumed by every invocation. */
+    @Param({"20000"})
+    public int records;
+
+    /** Counts records, so that JMH reports records per second next to invocations per second. */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.OPERATIONS)
+    public static class Records {
+        /** Records consumed in this iteration. */
+        public long records;
+
+        /** Starts each iteration at zero. */
+        @Setup(Level.Iteration)
+        public void reset() {
+            records = 0;
+        }
+    }
+
+    private @Nullable EmbeddedKafka broker;
+    private String bootstrap = "";
+    private String id = "";
+    private @Nullable String store;
+    private @Nullable String storeUri;
+    private int runs;
+
+    /**
+     * Starts the broker and produces the records.
+     *
+     * @throws Exception when the broker does not start
+     */
+    @Setup(Level.Trial)
+    public void startBroker() throws Exception {
+        if (!mode.equals("plain") && !mode.startsWith("kdedup:")) {
+            throw new IllegalArgumentException("mode must be plain or kdedup:<store>, got '" + mode + "'");
+        }
+        id = Services.randomId();
+        if (mode.startsWith("kdedup:")) {
+            store = mode.substring("kdedup:".length());
+            storeUri = Services.storeUri(store, id);
+        }
+        EmbeddedKafka started = EmbeddedKafka.start();
+        broker = started;
+        bootstrap = started.bootstrapServers();
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            admin.createTopics(List.of(
+                            new NewTopic(INPUT, PARTITIONS, (short) 1), new NewTopic(OUTPUT, PARTITIONS, (short) 1)))
+                    .all()
+                    .get();
+        }
+        Properties producer = new Properties();
+        producer.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        producer.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        producer.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024));
+        String payload = "{\"order\":\"%d\",\"amount\":\"12.50\",\"currency\":\"EUR\",\"customer\":\"c-%d\"}";
+        try (KafkaProducer<String, String> p =
+                new KafkaProducer<>(producer, new StringSerializer(), new StringSerializer())) {
+            for (int i = 0; i < records; i++) {
+                ProducerRecord<String, String> record =
+                        new ProducerRecord<>(INPUT, i % PARTITIONS, "k" + i, String.format(payload, i, i % 977));
+                record.headers().add("event-id", ("evt-" + i).getBytes(StandardCharsets.UTF_8));
+                p.send(record);
+            }
+            p.flush();
+        }
+    }
+
+    /**
+     * Runs a fresh application over every record.
+     *
+     * @param counter the records counter
+     * @return the records consumed
+     * @throws Exception when the application did not consume everything in time
+     */
+    @Benchmark
+    public long run(Records counter) throws Exception {
+        String application = "bench-streams-" + id + "-" + (++runs);
+        StreamsBuilder builder = new StreamsBuilder();
+        KStream<String, String> in = builder.stream(INPUT, Consumed.with(Serdes.String(), Serdes.String()));
+        if (storeUri != null) {
+            DedupConfig dedup = DedupConfig.builder()
+                    .store(storeUri)
+                    .lease(ClaimTarget.LEASE)
+                    .retention(ClaimTarget.RETENTION)
+                    .build();
+            in = in.processValues(StreamsDedup.<String, String>dropDuplicates(dedup));
+        }
+        in.to(OUTPUT, Produced.with(Serdes.String(), Serdes.String()));
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, application);
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, tempDir());
+        try (KafkaStreams streams = new KafkaStreams(builder.build(), props);
+                Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            streams.start();
+            awaitCommittedToEnd(admin, application);
+        }
+        counter.records += records;
+        return records;
+    }
+
+    /** The records are spread evenly, so the end of each partition is known without asking. */
+    private void awaitCommittedToEnd(Admin admin, String group) throws Exception {
+        long deadline = System.nanoTime() + GIVE_UP_AFTER.toNanos();
+        while (true) {
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
+                    .partitionsToOffsetAndMetadata()
+                    .get();
+            long sum = committed.values().stream()
+                    .filter(o -> o != null)
+                    .mapToLong(OffsetAndMetadata::offset)
+                    .sum();
+            if (sum >= records) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the application committed " + sum + " of " + records + " offsets in "
+                        + GIVE_UP_AFTER + " (" + mode + ")");
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** Stops the broker and removes what the store holds. */
+    @TearDown(Level.Trial)
+    public void stopBroker() {
+        if (broker != null) {
+            broker.close();
+        }
+        if ("redis".equals(store)) {
+            Services.deleteRedisKeys(Services.redisPrefix(id));
+        }
+    }
+
+    private static String tempDir() {
+        try {
+            return Files.createTempDirectory("kdedup-bench-streams-").toString();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,340 @@
+package io.github.kdedup.streams;
+
+import io.github.kdedup.Claim;
+import io.github.kdedup.ClaimResult;
+import io.github.kdedup.IdempotencyStoreException;
+import io.github.kdedup.kafka.Decision;
+import io.github.kdedup.kafka.DedupConfig;
+import io.github.kdedup.kafka.DedupEngine;
+import io.github.kdedup.kafka.DedupPolicyException;
+import io.github.kdedup.kafka.StoreUnavailablePolicy;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsException;
+import org.apache.kafka.streams.processor.Cancellable;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
+import org.apache.kafka.streams.processor.api.FixedKeyRecord;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The processor of one task: claims each record's key as it comes, forwards the record when this task
+ * owns the claim (or processes without dedup, by policy), drops a duplicate or forwards it marked, and
+ * completes its claims once their input offsets are committed.
+ *
+ * <h2>Per record</h2>
+ *
+ * <ol>
+ *   <li>The record is seen as the {@code ConsumerRecord} it came from (topic, partition and offset of
+ *       {@link FixedKeyProcessorContext#recordMetadata()}, key, value, headers, timestamp), so the key
+ *       extractors and fingerprints of {@link DedupConfig} apply unchanged.
+ *   <li>{@link DedupEngine#decide(List)} claims it (one store call) and applies the policies, metrics,
+ *       listener and DEBUG lines of every kdedup entry point.
+ *   <li>OWNED: the claim is tracked with its input offset, then the record is forwarded. UNGUARDED:
+ *       forwarded without a claim. DUPLICATE: dropped, or forwarded with the {@link
+ *       StreamsDedup#DUPLICATE_HEADER} headers in the marking variant. SKIPPED: dropped.
+ * </ol>
+ *
+ * <h2>Completion: only once the input offset is committed</h2>
+ *
+ * A punctuator (wall-clock, every commit-check interval) asks {@link CommittedOffsets} for the group's
+ * committed offsets of the partitions this task holds claims on, and completes, in one store call,
+ * every claim below them. Under {@code exactly_once_v2} an offset is visible there only once the
+ * transaction that carried the record's output committed; so a claim is never completed for output
+ * that a later abort throws away. After an abort Streams re-reads the records from the committed
+ * offset; their claims are still in progress with the same origin, so they are RECLAIMED and forwarded
+ * again, in the new transaction.
+ *
+ * <h2>Close: fenced or completed, never released</h2>
+ *
+ * When the task closes (rebalance, migration, shutdown, or a dirty close after an error) the committed
+ * offsets are read once more and the claims below them completed. The others are left in progress:
+ * their records are above the committed offset, so whoever owns the partition next reads them again,
+ * reclaims them (same origin: RECLAIMED, the old token fenced) and forwards them. They are never
+ * released, because at that moment the processor cannot know whether a transaction holding their
+ * output is still being decided; a claim left in progress is only ever safe. When the read fails, every
+ * claim is left in progress until a redelivery reclaims it or its lease ends.
+ *
+ * <p>Not thread-safe, and need not be: Kafka Streams runs a task's processor on one thread at a time.
+ * A processor may be initialised again after it was closed (a task revived after an error); each
+ * {@link #init} starts afresh.
+ *
+ * @param <K> the key type
+ * @param <V> the value type
+ */
+final class DedupValuesProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DedupValuesProcessor.class);
+
+    private final DedupValuesSupplier<K, V> supplier;
+    private final TaskClaims claims = new TaskClaims();
+
+    private @Nullable FixedKeyProcessorContext<K, V> context;
+    private SharedResources.@Nullable Lease lease;
+    private @Nullable DedupEngine engine;
+    private @Nullable Cancellable punctuator;
+
+    DedupValuesProcessor(DedupValuesSupplier<K, V> supplier) {
+        this.supplier = supplier;
+    }
+
+    @Override
+    public void init(FixedKeyProcessorContext<K, V> context) {
+        this.context = context;
+        claims.clear();
+        StreamsConfig streams = new QuietStreamsConfig(context.appConfigs());
+        Duration commitInterval = Duration.ofMillis(streams.getLong(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG));
+        Duration checkInterval = supplier.commitCheckInterval().orElse(commitInterval);
+        DedupConfig config = supplier.config();
+        requireLeaseLongEnough(config, commitInterval, checkInterval);
+        if (config.namespace() == null) {
+            config = config.toBuilder().namespace(context.applicationId()).build();
+        }
+        String applicationId = context.applicationId();
+        SharedResources.Lease taken = supplier.resources()
+                .acquire(
+                        applicationId,
+                        id -> Admin.create(streams.getAdminConfigs(id + "-kdedup-admin")),
+                        checkInterval);
+        try {
+            this.engine = DedupEngine.create(
+                    taken.store(), config, DedupEngine.newOwner(applicationId + "-" + context.taskId(), "streams"));
+        } catch (RuntimeException e) {
+            supplier.resources().release(taken);
+            throw e;
+        }
+        this.lease = taken;
+        this.punctuator = context.schedule(checkInterval, PunctuationType.WALL_CLOCK_TIME, now -> completeCommitted());
+        LOG.debug(
+                "kdedup processor of task {} ready on {} (namespace {}, {}, commit check every {})",
+                context.taskId(),
+                taken.store().description(),
+                engine.namespace(),
+                supplier.marking() ? "duplicates forwarded marked" : "duplicates dropped",
+                checkInterval);
+    }
+
+    /**
+     * A claim must outlive the time until its offset is committed and seen committed, or it could expire
+     * while its record is still being processed and let a republished copy through.
+     */
+    private static void requireLeaseLongEnough(DedupConfig config, Duration commitInterval, Duration checkInterval) {
+        Duration least = commitInterval.plus(checkInterval).plusSeconds(10);
+        if (config.lease().compareTo(least) < 0) {
+            throw new ConfigException(
+                    DedupConfig.LEASE,
+                    config.lease().toString(),
+                    "must be at least "
+                            + StreamsConfig.COMMIT_INTERVAL_MS_CONFIG + " (" + commitInterval
+                            + ") plus the commit check "
+                            + "interval (" + checkInterval
+                            + ") plus 10 s, so that a claim outlives the commit of its record; "
+                            + "raise the lease or lower the intervals");
+        }
+    }
+
+    @Override
+    public void process(FixedKeyRecord<K, V> record) {
+        FixedKeyProcessorContext<K, V> ctx = requireInitialised();
+        ConsumerRecord<K, V> source = asConsumerRecord(ctx, record);
+        Decision<K, V> decision = decide(source);
+        switch (decision.verdict()) {
+            case OWNED -> {
+                claims.add(new TopicPartition(source.topic(), source.partition()), source.offset(), decision.claim());
+                ctx.forward(record);
+            }
+            case UNGUARDED -> ctx.forward(record);
+            case DUPLICATE -> {
+                if (supplier.marking()) {
+                    ctx.forward(marked(record, decision.result()));
+                }
+            }
+            case SKIPPED -> {}
+        }
+    }
+
+    private Decision<K, V> decide(ConsumerRecord<K, V> source) {
+        DedupEngine e = engine;
+        try {
+            return e.decide(List.of(source)).get(0);
+        } catch (IdempotencyStoreException ex) {
+            throw new StreamsException(
+                    "kdedup could not deduplicate " + Decision.origin(source) + ": " + ex.getMessage() + ". Nothing of "
+                            + "this record was forwarded and its offset is not committed, so it is read again when "
+                            + "the stream thread restarts (" + DedupConfig.ON_STORE_UNAVAILABLE + "="
+                            + StoreUnavailablePolicy.FAIL.name().toLowerCase(Locale.ROOT) + "). Bring the store back, "
+                            + "then restart the thread (a StreamsUncaughtExceptionHandler answering REPLACE_THREAD "
+                            + "does it) or the application; or set " + DedupConfig.ON_STORE_UNAVAILABLE
+                            + "=pass-through to forward records without dedup while the store is down",
+                    ex);
+        } catch (DedupPolicyException ex) {
+            throw new StreamsException(
+                    "kdedup refused a record: " + ex.getMessage() + ". The stream thread stops so that nothing is "
+                            + "skipped silently; fix the record's producer, or change the policy",
+                    ex);
+        }
+    }
+
+    private static <K, V> ConsumerRecord<K, V> asConsumerRecord(
+            FixedKeyProcessorContext<K, V> ctx, FixedKeyRecord<K, V> record) {
+        Optional<RecordMetadata> metadata = ctx.recordMetadata();
+        if (metadata.isEmpty()
+                || metadata.get().topic() == null
+                || metadata.get().offset() < 0) {
+            throw new StreamsException("kdedup's processor got a record that was not read from a topic (task "
+                    + ctx.taskId() + "): it needs the input topic, partition and offset of every record, to know when "
+                    + "its claim may be completed. Place it right after builder.stream(...) or a repartition, not "
+                    + "after a punctuator or a table's changelog forward");
+        }
+        RecordMetadata m = metadata.get();
+        return new ConsumerRecord<>(
+                m.topic(),
+                m.partition(),
+                m.offset(),
+                record.timestamp(),
+                TimestampType.CREATE_TIME,
+                -1,
+                -1,
+                record.key(),
+                record.value(),
+                record.headers(),
+                Optional.empty());
+    }
+
+    /** The duplicate with two more headers; the input's headers are copied, never changed in place. */
+    private static <K, V> FixedKeyRecord<K, V> marked(FixedKeyRecord<K, V> record, @Nullable ClaimResult result) {
+        RecordHeaders headers = new RecordHeaders(record.headers().toArray());
+        String cause = result == null
+                ? "duplicate"
+                : result.cause().map(c -> c.name().toLowerCase(Locale.ROOT)).orElse("duplicate");
+        headers.add(StreamsDedup.DUPLICATE_HEADER, cause.getBytes(StandardCharsets.UTF_8));
+        if (result != null) {
+            result.existing()
+                    .ifPresent(existing -> headers.add(
+                            StreamsDedup.DUPLICATE_OF_HEADER,
+                            existing.origin().toString().getBytes(StandardCharsets.UTF_8)));
+        }
+        return record.withHeaders(headers);
+    }
+
+    /** The punctuation: completes the claims whose input offsets are now committed. Never throws. */
+    private void completeCommitted() {
+        if (claims.size() == 0) {
+            return;
+        }
+        SharedResources.Lease l = lease;
+        if (l == null) {
+            return;
+        }
+        Map<TopicPartition, Long> committed = l.offsets().latest(claims.partitions());
+        complete(claims.takeCommitted(committed), "at a commit check");
+    }
+
+    private void complete(List<Claim> committed, String when) {
+        if (committed.isEmpty()) {
+            return;
+        }
+        try {
+            List<Boolean> done = engine.complete(committed);
+            long fenced = done.stream().filter(d -> !d).count();
+            if (fenced > 0) {
+                LOG.debug(
+                        "{} of {} claims were reclaimed by another task before their commit (fenced)",
+                        fenced,
+                        done.size());
+            }
+        } catch (IdempotencyStoreException e) {
+            claims.retryLater(committed);
+            LOG.warn(
+                    "could not complete {} claims whose input offsets are committed ({}); retrying at the next check "
+                            + "(until then they stay in progress and their keys stay protected): {}",
+                    committed.size(),
+                    when,
+                    e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        SharedResources.Lease l = lease;
+        if (l == null) {
+            return;
+        }
+        try {
+            if (punctuator != null) {
+                punctuator.cancel();
+            }
+            settle(l);
+        } finally {
+            claims.clear();
+            lease = null;
+            engine = null;
+            context = null;
+            punctuator = null;
+            supplier.resources().release(l);
+        }
+    }
+
+    /** Completes what is committed; leaves the rest in progress for the next owner to reclaim. */
+    private void settle(SharedResources.Lease l) {
+        if (claims.size() == 0) {
+            return;
+        }
+        Set<TopicPartition> partitions = claims.partitions();
+        try {
+            complete(claims.takeCommitted(l.offsets().readNow(partitions)), "at task close");
+        } catch (KafkaException e) {
+            LOG.warn(
+                    "could not read the committed offsets at task close; {} claims stay in progress until a "
+                            + "redelivery reclaims them or their lease ({}) ends: {}",
+                    claims.size(),
+                    engine.lease(),
+                    e.getMessage());
+            return;
+        }
+        int left = claims.size();
+        if (left > 0) {
+            LOG.debug(
+                    "{} claims above the committed offsets stay in progress; the next owner of their partitions "
+                            + "reclaims them",
+                    left);
+        }
+    }
+
+    /** Reads the application's configuration without logging all of it again for every task. */
+    private static final class QuietStreamsConfig extends StreamsConfig {
+        QuietStreamsConfig(Map<String, Object> values) {
+            super(values, false);
+        }
+    }
+
+    /** Returns how many claims this processor holds; for tests. */
+    int pendingClaims() {
+        return claims.size();
+    }
+
+    private FixedKeyProcessorContext<K, V> requireInitialised() {
+        FixedKeyProcessorContext<K, V> c = context;
+        if (c == null || engine == null) {
+            throw new IllegalStateException("the kdedup processor is not initialised (or already closed)");
+        }
+        return c;
+    }
+}

@@ -1,0 +1,85 @@
+package io.github.kdedup.streams;
+
+import io.github.kdedup.IdempotencyStore;
+import io.github.kdedup.IdempotencyStores;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Function;
+import org.apache.kafka.clients.admin.Admin;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What the processors of one supplier share, per application: the store (opened from its URI, unless
+ * the user gave an instance) and the {@link CommittedOffsets} reader with its Admin client. Opened by
+ * the first processor that starts and closed when the last one closes, so that nothing is left open
+ * after {@code KafkaStreams.close()}. Thread-safe: tasks start and stop on several stream threads.
+ */
+final class SharedResources {
+
+    private final @Nullable IdempotencyStore givenStore;
+    private final @Nullable String storeUri;
+    private final Map<String, Entry> byApplication = new HashMap<>();
+
+    SharedResources(@Nullable IdempotencyStore givenStore, @Nullable String storeUri) {
+        this.givenStore = givenStore;
+        this.storeUri = storeUri;
+    }
+
+    /** What one processor holds; give it back once with {@link #release}. */
+    record Lease(String applicationId, IdempotencyStore store, CommittedOffsets offsets) {}
+
+    /**
+     * Takes one more reference to the application's resources, opening them for the first.
+     *
+     * @param applicationId the application id
+     * @param adminFactory creates the Admin client of that application
+     * @param checkInterval the least time between two reads of the committed offsets
+     * @return the lease
+     */
+    synchronized Lease acquire(String applicationId, Function<String, Admin> adminFactory, Duration checkInterval) {
+        Entry entry = byApplication.get(applicationId);
+        if (entry == null) {
+            IdempotencyStore store = givenStore != null ? givenStore : IdempotencyStores.open(storeUri);
+            CommittedOffsets offsets;
+            try {
+                offsets = new CommittedOffsets(
+                        adminFactory.apply(applicationId), applicationId, checkInterval, Duration.ofSeconds(10));
+            } catch (RuntimeException e) {
+                if (givenStore == null) {
+                    store.close();
+                }
+                throw e;
+            }
+            entry = new Entry(new Lease(applicationId, store, offsets));
+            byApplication.put(applicationId, entry);
+        }
+        entry.references++;
+        return entry.lease;
+    }
+
+    /** Gives back one reference; the last one closes what was opened here (never a store the user gave). */
+    synchronized void release(Lease lease) {
+        Entry entry = byApplication.get(lease.applicationId());
+        if (entry == null || entry.lease != lease || --entry.references > 0) {
+            return;
+        }
+        byApplication.remove(lease.applicationId());
+        try {
+            lease.offsets().close();
+        } finally {
+            if (givenStore == null) {
+                lease.store().close();
+            }
+        }
+    }
+
+    private static final class Entry {
+        final Lease lease;
+        int references;
+
+        Entry(Lease lease) {
+            this.lease = lease;
+        }
+    }
+}
