@@ -4,12 +4,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 
 /**
  * The base of every store: it implements the batch rules of {@link IdempotencyStore} once, so that
@@ -87,15 +86,15 @@ public abstract class AbstractIdempotencyStore implements IdempotencyStore {
         if (requests.isEmpty()) {
             return List.of();
         }
+        if (requests.size() == 1) {
+            return inChunks(requests, this::doClaim, "claim");
+        }
         // The first occurrence of each identity is claimed; firstOf[i] is the first with request i's identity.
+        int[] firstOf = firstOccurrences(requests.size(), i -> requests.get(i).namespace(), i -> requests.get(i)
+                .key());
         Subset firsts = new Subset(requests.size());
-        int[] firstOf = new int[requests.size()];
-        Map<Identity, Integer> seen = new HashMap<>(requests.size() * 2);
-        for (int i = 0; i < requests.size(); i++) {
-            Integer earlier = seen.putIfAbsent(
-                    new Identity(requests.get(i).namespace(), requests.get(i).key()), i);
-            firstOf[i] = earlier == null ? i : earlier;
-            if (earlier == null) {
+        for (int i = 0; i < firstOf.length; i++) {
+            if (firstOf[i] == i) {
                 firsts.add(i);
             }
         }
@@ -187,11 +186,41 @@ public abstract class AbstractIdempotencyStore implements IdempotencyStore {
     private static void requireNoNulls(List<?> list, String what) {
         Objects.requireNonNull(list, what);
         for (Object element : list) {
-            Objects.requireNonNull(element, () -> what + " must not contain null");
+            if (element == null) {
+                throw new NullPointerException(what + " must not contain null");
+            }
         }
     }
 
-    private record Identity(String namespace, String key) {}
+    /**
+     * Returns, for each of {@code size} items, the index of the first item with the same namespace and
+     * key: an open-addressing table of indexes, so no object per item (a map of identities cost about
+     * 80 bytes per key of every batch).
+     */
+    private static int[] firstOccurrences(int size, IntFunction<String> namespace, IntFunction<String> key) {
+        int[] firstOf = new int[size];
+        // Slots hold index + 1 (0 is empty); at least twice the items, a power of two.
+        int[] slots = new int[Integer.highestOneBit(Math.max(1, size * 2 - 1)) << 1];
+        int mask = slots.length - 1;
+        for (int i = 0; i < size; i++) {
+            String ns = namespace.apply(i);
+            String k = key.apply(i);
+            int h = (ns.hashCode() * 31 + k.hashCode()) * 0x9E3779B9;
+            int slot = (h ^ (h >>> 16)) & mask;
+            int first = i;
+            for (int at = slots[slot]; at != 0; slot = (slot + 1) & mask, at = slots[slot]) {
+                if (key.apply(at - 1).equals(k) && namespace.apply(at - 1).equals(ns)) {
+                    first = at - 1;
+                    break;
+                }
+            }
+            if (first == i) {
+                slots[slot] = i + 1;
+            }
+            firstOf[i] = first;
+        }
+        return firstOf;
+    }
 
     /** The record a later occurrence of the same key in one batch is a duplicate of. */
     private static ExistingRecord recordMadeBy(ClaimResult first) {
@@ -206,19 +235,27 @@ public abstract class AbstractIdempotencyStore implements IdempotencyStore {
         if (claims.isEmpty()) {
             return List.of();
         }
+        if (claims.size() == 1) {
+            return inChunks(claims, operation, name);
+        }
         // Round k holds the k-th occurrence of each identity, so repeats apply in request order.
-        Map<Identity, Integer> occurrences = new HashMap<>(claims.size() * 2);
+        int[] firstOf = firstOccurrences(claims.size(), i -> claims.get(i).namespace(), i -> claims.get(i)
+                .key());
+        boolean repeats = false;
+        for (int i = 0; i < firstOf.length && !repeats; i++) {
+            repeats = firstOf[i] != i;
+        }
+        if (!repeats) {
+            return inChunks(claims, operation, name);
+        }
+        int[] occurrences = new int[claims.size()];
         List<Subset> rounds = new ArrayList<>();
         for (int i = 0; i < claims.size(); i++) {
-            Claim claim = claims.get(i);
-            int round = occurrences.merge(new Identity(claim.namespace(), claim.key()), 1, Integer::sum) - 1;
+            int round = occurrences[firstOf[i]]++;
             if (round == rounds.size()) {
                 rounds.add(new Subset(claims.size()));
             }
             rounds.get(round).add(i);
-        }
-        if (rounds.size() == 1) {
-            return inChunks(claims, operation, name);
         }
         Boolean[] answers = new Boolean[claims.size()];
         for (Subset round : rounds) {
@@ -240,23 +277,27 @@ public abstract class AbstractIdempotencyStore implements IdempotencyStore {
     }
 
     private <T, R> List<R> call(List<T> items, Function<List<T>, List<R>> operation, String name) {
-        String what = name + " of " + items.size() + (items.size() == 1 ? " key" : " keys");
         List<R> answers;
         try {
             answers = operation.apply(items);
         } catch (IdempotencyStoreException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw failure(what, e);
+            throw failure(what(name, items.size()), e);
         }
         if (answers == null || answers.size() != items.size()) {
             throw new IdempotencyStoreException(
                     description(),
-                    what,
+                    what(name, items.size()),
                     "the store answered " + (answers == null ? "null" : answers.size() + " results")
                             + "; this is a bug in the store",
                     null);
         }
         return answers;
+    }
+
+    /** Names an operation on a batch for an error message; built only on failure. */
+    private static String what(String name, int size) {
+        return name + " of " + size + (size == 1 ? " key" : " keys");
     }
 }

@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -32,17 +34,26 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Guarantee and window</h2>
  *
- * Each claim is completed as soon as its handler returns, before the offset commit. So no event is
- * handled twice, whether it comes again by republish, redelivery after a crash or a rebalance, or a
- * seek, unless the process crashes (or the store fails) between the handler's return and the
- * completion: the claim then stays in progress, and the redelivery of the same record reclaims it
- * and handles it again (counted {@code retried}); a republished copy stays dropped. While a handler
- * runs longer than the lease, another consumer may take the key over.
+ * Each claim is completed after its handler returns and always before {@link #process} returns, so
+ * before the offset commit. So no event is handled twice, whether it comes again by republish,
+ * redelivery after a crash or a rebalance, or a seek, unless the process crashes (or the store
+ * fails) between the handler's return and the completion: the claim then stays in progress, and the
+ * redelivery of the same record reclaims it and handles it again (counted {@code retried}); a
+ * republished copy stays dropped. While a handler runs longer than the lease, another consumer may
+ * take the key over. How wide that window is depends on {@link CompletionMode}
+ * ({@code kdedup.completion}):
  *
- * <p>With {@link CompletionMode#PER_BATCH} ({@code kdedup.completion=per-batch}) the claims of a
- * poll are completed together, in one store call, after its last handler returned: far fewer store
- * calls on a remote store, and a wider window: a crash can repeat every record of that poll whose
- * handler had returned.
+ * <ul>
+ *   <li>{@link CompletionMode#PER_BATCH} (the default): the claims whose handlers returned are
+ *       gathered and completed in one store call (one SQL transaction) when {@value
+ *       #MAX_PENDING_COMPLETIONS} are waiting, when the oldest has waited {@value
+ *       #MAX_PENDING_MILLIS} ms (checked as each handler returns), and at the end of each {@code
+ *       process} call. A crash repeats at most the records handled since the last write: up to
+ *       {@value #MAX_PENDING_COMPLETIONS} records of one poll, handled within about {@value
+ *       #MAX_PENDING_MILLIS} ms plus the handler that crossed it.
+ *   <li>{@link CompletionMode#PER_RECORD}: one store call per handled record, right after its
+ *       handler; a crash repeats at most one record.
+ * </ul>
  *
  * <p>When the claim of a batch fails and {@code on-store-unavailable=fail}, {@link #process} throws
  * the {@link IdempotencyStoreException} before any handler ran: do not commit, seek back and retry.
@@ -58,18 +69,30 @@ import org.slf4j.LoggerFactory;
  */
 public final class DedupProcessor implements AutoCloseable {
 
+    /** In {@link CompletionMode#PER_BATCH}, the most handled claims that wait for one completion call. */
+    public static final int MAX_PENDING_COMPLETIONS = 100;
+
+    /** In {@link CompletionMode#PER_BATCH}, the longest the oldest handled claim waits, in milliseconds. */
+    public static final long MAX_PENDING_MILLIS = 100;
+
+    private static final long MAX_PENDING_NANOS = TimeUnit.MILLISECONDS.toNanos(MAX_PENDING_MILLIS);
+
     private static final Logger LOG = LoggerFactory.getLogger(DedupProcessor.class);
 
     private final DedupEngine engine;
     private final CompletionMode completion;
     private final SharedStores.@Nullable Handle handle;
+    /** Nanoseconds, for the time bound of {@link CompletionMode#PER_BATCH}; {@link System#nanoTime} but in tests. */
+    private final LongSupplier clock;
     /** Claims whose handler returned but whose completion failed; guarded by itself. */
     private final List<Claim> unfinished = new ArrayList<>();
 
-    private DedupProcessor(DedupEngine engine, CompletionMode completion, SharedStores.@Nullable Handle handle) {
+    private DedupProcessor(
+            DedupEngine engine, CompletionMode completion, SharedStores.@Nullable Handle handle, LongSupplier clock) {
         this.engine = engine;
         this.completion = completion;
         this.handle = handle;
+        this.clock = clock;
     }
 
     /**
@@ -81,8 +104,16 @@ public final class DedupProcessor implements AutoCloseable {
      * @throws ConfigException when the namespace is not set
      */
     public static DedupProcessor create(IdempotencyStore store, DedupConfig config) {
+        return create(store, config, System::nanoTime);
+    }
+
+    /** As {@link #create(IdempotencyStore, DedupConfig)}, with the clock of the completion's time bound; for tests. */
+    static DedupProcessor create(IdempotencyStore store, DedupConfig config, LongSupplier nanoClock) {
         return new DedupProcessor(
-                DedupEngine.create(store, config, DedupEngine.newOwner(null, "processor")), config.completion(), null);
+                DedupEngine.create(store, config, DedupEngine.newOwner(null, "processor")),
+                config.completion(),
+                null,
+                nanoClock);
     }
 
     /**
@@ -118,7 +149,7 @@ public final class DedupProcessor implements AutoCloseable {
         try {
             DedupEngine engine =
                     DedupEngine.create(handle.store(), config, DedupEngine.newOwner(clientId, "processor"));
-            return new DedupProcessor(engine, config.completion(), handle);
+            return new DedupProcessor(engine, config.completion(), handle, System::nanoTime);
         } catch (RuntimeException e) {
             handle.close();
             throw e;
@@ -152,7 +183,8 @@ public final class DedupProcessor implements AutoCloseable {
 
     /**
      * Processes a poll, claiming all of it in one store call, then running the handler on each owned
-     * record in order and completing its claim at once.
+     * record in order and completing the claims as the {@link CompletionMode} says, all of them before
+     * this method returns.
      *
      * @param records the poll
      * @param handler the handler
@@ -185,8 +217,8 @@ public final class DedupProcessor implements AutoCloseable {
         // After the claim, so that a store still down fails the claim (or passes it through) first.
         completeUnfinished(false);
         List<RecordOutcome> outcomes = new ArrayList<>(records.size());
-        // Claims whose handler returned, completed together at the end in PER_BATCH mode.
-        List<Claim> handled = completion == CompletionMode.PER_BATCH ? new ArrayList<>() : null;
+        // Claims whose handler returned, completed together in PER_BATCH mode.
+        Pending handled = completion == CompletionMode.PER_BATCH ? new Pending() : null;
         for (int i = 0; i < decisions.size(); i++) {
             Decision<K, V> decision = decisions.get(i);
             if (!decision.verdict().process()) {
@@ -200,28 +232,24 @@ public final class DedupProcessor implements AutoCloseable {
                 throw e;
             } catch (Error e) {
                 try {
-                    completeHandled(
-                            handled, "the poll starting at " + decisions.get(0).origin());
+                    flush(handled, "the poll starting at " + decisions.get(0).origin());
                 } catch (RuntimeException c) {
                     e.addSuppressed(c);
                 }
                 throw e;
             }
         }
-        completeHandled(
-                handled,
-                decisions.isEmpty()
-                        ? "an empty poll"
-                        : "the poll starting at " + decisions.get(0).origin());
+        if (handled != null && !handled.claims.isEmpty()) {
+            flush(handled, "the poll starting at " + decisions.get(0).origin());
+        }
         return outcomes;
     }
 
     /**
-     * Runs the handler; completes the claim at once, or adds it to {@code handled} to be completed with
-     * the rest of the poll.
+     * Runs the handler; completes the claim at once, or adds it to {@code handled}, which is written
+     * when it reaches its bound in count or in time.
      */
-    private <K, V> RecordOutcome run(
-            Decision<K, V> decision, RecordHandler<K, V> handler, @Nullable List<Claim> handled) {
+    private <K, V> RecordOutcome run(Decision<K, V> decision, RecordHandler<K, V> handler, @Nullable Pending handled) {
         Claim claim = decision.verdict() == Verdict.OWNED ? decision.claim() : null;
         try {
             handler.handle(decision.record());
@@ -249,12 +277,29 @@ public final class DedupProcessor implements AutoCloseable {
         }
         if (claim != null) {
             if (handled != null) {
-                handled.add(claim);
+                long now = clock.getAsLong();
+                if (handled.claims.isEmpty()) {
+                    handled.since = now;
+                }
+                handled.claims.add(claim);
+                if (handled.claims.size() >= MAX_PENDING_COMPLETIONS || now - handled.since >= MAX_PENDING_NANOS) {
+                    flush(handled, "the records up to " + decision.origin());
+                }
             } else {
                 completeHandled(List.of(claim), decision.origin().toString());
             }
         }
         return RecordOutcome.of(decision, null);
+    }
+
+    /** Completes the gathered claims in one store call and empties the batch, even when the call fails. */
+    private void flush(@Nullable Pending handled, String what) {
+        if (handled == null || handled.claims.isEmpty()) {
+            return;
+        }
+        List<Claim> claims = List.copyOf(handled.claims);
+        handled.claims.clear();
+        completeHandled(claims, what);
     }
 
     /** Completes the claims of handled records; a claim the store could not complete is kept to retry. */
@@ -300,6 +345,13 @@ public final class DedupProcessor implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** The claims of one {@code process} call whose handlers returned and whose completion waits. Not thread-safe. */
+    private static final class Pending {
+        final List<Claim> claims = new ArrayList<>();
+        /** The clock when the oldest of {@link #claims} was added. */
+        long since;
     }
 
     /** Releases the claims of records whose handler did not run. */

@@ -130,9 +130,11 @@ public final class DedupSettings {
     public static final DedupSetting<CompletionMode> COMPLETION = DedupSetting.choice(
                     "completion",
                     CompletionMode.class,
-                    CompletionMode.PER_RECORD,
-                    "When the record processor completes claims: per-record or per-batch. The interceptor "
-                            + "always completes at commit.")
+                    CompletionMode.PER_BATCH,
+                    "When the record processor completes claims: per-batch (default: handled claims are "
+                            + "written together, at most 100 records or 100 ms apart and at the end of each "
+                            + "process call) or per-record (one store call per record, a smaller crash window). "
+                            + "The interceptor always completes at commit.")
             .importance(Importance.LOW)
             .build();
 

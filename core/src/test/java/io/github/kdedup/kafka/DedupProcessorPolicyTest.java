@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -275,7 +277,7 @@ class DedupProcessorPolicyTest {
     @Test
     @DisplayName("per-record completion completes each handled record in its own store call")
     void shouldCompleteEachRecord() {
-        DedupProcessor p = processor(b -> b);
+        DedupProcessor p = processor(b -> b.completion(CompletionMode.PER_RECORD));
         p.process(List.of(record(1, "a", "x"), record(2, "b", "x"), record(3, "c", "x")), rec -> {});
         assertThat(completeCalls()).isEqualTo(3);
     }
@@ -296,6 +298,62 @@ class DedupProcessorPolicyTest {
         assertThat(process(p, record(9, "b", "x")).duplicate())
                 .as("completed by the batch call")
                 .isTrue();
+    }
+
+    @Test
+    @DisplayName("at the defaults, the handled records of a poll are completed in one store call")
+    void shouldBatchCompletionsByDefault() {
+        DedupProcessor p = processor(b -> b);
+        p.process(List.of(record(1, "a", "x"), record(2, "b", "x"), record(3, "c", "x")), rec -> {});
+        assertThat(completeCalls()).isEqualTo(1);
+        assertThat(List.of("a", "b", "c")).allSatisfy(k -> assertThat(state(k)).isEqualTo(ClaimState.COMPLETED));
+    }
+
+    @Test
+    @DisplayName("per-batch completion writes at most 100 claims per store call")
+    void shouldBoundBatchedCompletionsInCount() {
+        DedupProcessor p = processor(b -> b.completion(CompletionMode.PER_BATCH));
+        List<ConsumerRecord<String, String>> poll = new ArrayList<>();
+        for (int i = 0; i < 250; i++) {
+            poll.add(record(i, "k" + i, "x"));
+        }
+        List<Integer> completedBeforeHandler = new ArrayList<>();
+        p.process(poll, rec -> {
+            if (rec.offset() == 100 || rec.offset() == 200) {
+                completedBeforeHandler.add((int) completeCalls());
+            }
+        });
+        assertThat(completedBeforeHandler)
+                .as("calls written before the 101st and the 201st handler")
+                .containsExactly(1, 2);
+        assertThat(completeCalls()).isEqualTo(3);
+        assertThat(state("k0")).isEqualTo(ClaimState.COMPLETED);
+        assertThat(state("k249")).isEqualTo(ClaimState.COMPLETED);
+    }
+
+    @Test
+    @DisplayName("per-batch completion writes the gathered claims once the oldest has waited 100 ms")
+    void shouldBoundBatchedCompletionsInTime() {
+        AtomicLong nanos = new AtomicLong();
+        DedupProcessor p = DedupProcessor.create(
+                store,
+                DedupConfig.builder()
+                        .namespace(namespace)
+                        .metrics(MicrometerDedupMetrics.of(registry))
+                        .build(),
+                nanos::get);
+        List<ClaimState> stateOfFirst = new ArrayList<>();
+        p.process(List.of(record(1, "a", "x"), record(2, "b", "x"), record(3, "c", "x")), rec -> {
+            if (rec.offset() > 1) {
+                stateOfFirst.add(state("a"));
+            }
+            // Each handler takes 100 ms of the test's clock: when the second returns, the first has waited 100.
+            nanos.addAndGet(TimeUnit.MILLISECONDS.toNanos(100));
+        });
+        assertThat(stateOfFirst)
+                .as("the first claim, seen by the second and the third handler")
+                .containsExactly(ClaimState.IN_PROGRESS, ClaimState.COMPLETED);
+        assertThat(completeCalls()).isEqualTo(2);
     }
 
     @Test

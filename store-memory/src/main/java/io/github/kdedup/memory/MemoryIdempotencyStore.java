@@ -35,9 +35,12 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>Each (namespace, key) maps to one immutable entry: state, token, owner, origin,
  *       fingerprint and {@code expiresAt} in ticker nanoseconds.
- *   <li>Every operation on a key runs in {@code asMap().compute}, which Caffeine runs atomically per
- *       key; the claim rules read the old entry and write the new one inside it. A batch is a loop
- *       of such calls: atomic per key, not as a whole.
+ *   <li>Every operation on a key is one atomic step of Caffeine's map on that key, and entries are
+ *       never changed in place. A claim is {@code putIfAbsent} (a new key is claimed, a live entry
+ *       is returned as it is), and {@code compute} only for a reclaim of the same origin; complete
+ *       and release read the entry and {@code replace} or {@code remove} exactly that entry (a
+ *       compare-and-set, read again when it lost a race). A batch is a loop of such steps: atomic per
+ *       key, not as a whole.
  *   <li>Expiry is per entry through Caffeine's variable expiry ({@link Expiry}): an entry lives
  *       until its own {@code expiresAt} (claim + lease, or completion + retention). An entry whose
  *       time has come is treated as absent even before Caffeine removes it.
@@ -60,6 +63,9 @@ public final class MemoryIdempotencyStore extends AbstractIdempotencyStore {
     public static final long DEFAULT_MAXIMUM_SIZE = 1_000_000;
 
     private static final Logger LOG = LoggerFactory.getLogger(MemoryIdempotencyStore.class);
+
+    /** The retention {@link #fenced} reads as "release": a retention is at least 1 ms. */
+    private static final long RELEASE = 0;
 
     private final Cache<Id, Entry> cache;
     private final Ticker ticker;
@@ -107,26 +113,52 @@ public final class MemoryIdempotencyStore extends AbstractIdempotencyStore {
     protected List<ClaimResult> doClaim(List<ClaimRequest> requests) {
         List<ClaimResult> results = new ArrayList<>(requests.size());
         for (ClaimRequest request : requests) {
-            ClaimResult[] result = new ClaimResult[1];
-            cache.asMap().compute(new Id(request.namespace(), request.key()), (id, old) -> {
-                long now = ticker.read();
-                Entry live = old == null || old.expired(now) ? null : old;
-                if (live == null) {
-                    Entry claimed = Entry.inProgress(request, now, nextToken());
-                    result[0] = ClaimResult.claimed(request, claimed.token);
-                    return claimed;
-                }
-                if (live.state == ClaimState.IN_PROGRESS && live.origin.equals(request.origin())) {
-                    Entry claimed = Entry.inProgress(request, now, nextToken());
-                    result[0] = ClaimResult.reclaimed(request, claimed.token, live.toExisting());
-                    return claimed;
-                }
-                result[0] = ClaimResult.duplicate(request, live.toExisting());
-                return live;
-            });
-            results.add(result[0]);
+            results.add(claim(request));
         }
         return results;
+    }
+
+    /**
+     * Claims one key. Most keys are new: one {@code putIfAbsent} claims them, and it answers a live
+     * duplicate too, since an entry never changes in place (the value it returns is the record at
+     * that instant). Only a reclaim, or an entry whose time came between Caffeine's read of the clock
+     * and ours, takes {@link #claimSlowly}, whose {@code compute} costs several objects per call.
+     */
+    private ClaimResult claim(ClaimRequest request) {
+        Id id = new Id(request.namespace(), request.key());
+        long now = ticker.read();
+        Entry fresh = Entry.inProgress(request, now, nextToken());
+        Entry old = cache.asMap().putIfAbsent(id, fresh);
+        if (old == null) {
+            return ClaimResult.claimed(request, fresh.token);
+        }
+        if (!old.expired(ticker.read())
+                && (old.state != ClaimState.IN_PROGRESS || !old.origin.equals(request.origin()))) {
+            return ClaimResult.duplicate(request, old.toExisting());
+        }
+        return claimSlowly(id, request);
+    }
+
+    /** Claims one key under {@code compute}: the reclaim, and an expired entry Caffeine still returned. */
+    private ClaimResult claimSlowly(Id id, ClaimRequest request) {
+        ClaimResult[] result = new ClaimResult[1];
+        cache.asMap().compute(id, (key, old) -> {
+            long now = ticker.read();
+            Entry live = old == null || old.expired(now) ? null : old;
+            if (live == null) {
+                Entry claimed = Entry.inProgress(request, now, nextToken());
+                result[0] = ClaimResult.claimed(request, claimed.token);
+                return claimed;
+            }
+            if (live.state == ClaimState.IN_PROGRESS && live.origin.equals(request.origin())) {
+                Entry claimed = Entry.inProgress(request, now, nextToken());
+                result[0] = ClaimResult.reclaimed(request, claimed.token, live.toExisting());
+                return claimed;
+            }
+            result[0] = ClaimResult.duplicate(request, live.toExisting());
+            return live;
+        });
+        return result[0];
     }
 
     private String nextToken() {
@@ -136,33 +168,46 @@ public final class MemoryIdempotencyStore extends AbstractIdempotencyStore {
     @Override
     protected List<Boolean> doComplete(List<Claim> claims, Duration retention) {
         long retentionNanos = retention.toNanos();
-        return fenced(claims, (live, now) -> live.completed(now + retentionNanos));
+        List<Boolean> answers = new ArrayList<>(claims.size());
+        for (Claim claim : claims) {
+            answers.add(fenced(claim, retentionNanos));
+        }
+        return answers;
     }
 
     @Override
     protected List<Boolean> doRelease(List<Claim> claims) {
-        return fenced(claims, (live, now) -> null);
-    }
-
-    /** Applies {@code change} to each record still in progress under the claim's token. */
-    private List<Boolean> fenced(List<Claim> claims, Change change) {
         List<Boolean> answers = new ArrayList<>(claims.size());
         for (Claim claim : claims) {
-            boolean[] changed = new boolean[1];
-            cache.asMap().compute(new Id(claim.namespace(), claim.key()), (id, old) -> {
-                long now = ticker.read();
-                if (old == null || old.expired(now)) {
-                    return null;
-                }
-                if (old.state != ClaimState.IN_PROGRESS || !old.token.equals(claim.token())) {
-                    return old;
-                }
-                changed[0] = true;
-                return change.apply(old, now);
-            });
-            answers.add(changed[0]);
+            answers.add(fenced(claim, RELEASE));
         }
         return answers;
+    }
+
+    /**
+     * Completes ({@code retentionNanos} > 0) or releases ({@link #RELEASE}) the record still in
+     * progress under the claim's token. A compare-and-set on the immutable entry: read it, check the
+     * token, and replace (or remove) exactly that entry; when another call changed it in between,
+     * read again. Cheaper than {@code compute}, and as atomic per key.
+     */
+    private boolean fenced(Claim claim, long retentionNanos) {
+        Id id = new Id(claim.namespace(), claim.key());
+        while (true) {
+            Entry old = cache.asMap().get(id);
+            long now = ticker.read();
+            if (old == null
+                    || old.expired(now)
+                    || old.state != ClaimState.IN_PROGRESS
+                    || !old.token.equals(claim.token())) {
+                return false;
+            }
+            boolean changed = retentionNanos == RELEASE
+                    ? cache.asMap().remove(id, old)
+                    : cache.asMap().replace(id, old, old.completed(now + retentionNanos));
+            if (changed) {
+                return true;
+            }
+        }
     }
 
     @Override
@@ -214,12 +259,6 @@ public final class MemoryIdempotencyStore extends AbstractIdempotencyStore {
     }
 
     private record Id(String namespace, String key) {}
-
-    @FunctionalInterface
-    private interface Change {
-        @Nullable
-        Entry apply(Entry live, long now);
-    }
 
     private static final class Entry {
         final ClaimState state;

@@ -5,6 +5,7 @@ import io.github.kdedup.ClaimResult;
 import io.github.kdedup.Origin;
 import io.github.kdedup.jdbc.SqlDialect;
 import io.github.kdedup.jdbc.TransactionalClaims;
+import io.github.kdedup.kafka.CompletionMode;
 import io.github.kdedup.kafka.DedupConfig;
 import io.github.kdedup.kafka.DedupConsumerInterceptor;
 import io.github.kdedup.kafka.DedupProcessor;
@@ -83,6 +84,8 @@ public final class CrashConsumerMain {
                 .namespace(a.get("namespace"))
                 .lease(Duration.parse(a.get("lease")))
                 .retention(Duration.ofMinutes(10))
+                // The test bounds doubles by kills x 1 record: per-record completion's window.
+                .completion(CompletionMode.PER_RECORD)
                 .build();
         if (mode.equals("interceptor")) {
             props.put(ConsumerConfig.INTERCEPTOR_CLASSES_CONFIG, DedupConsumerInterceptor.class.getName());
