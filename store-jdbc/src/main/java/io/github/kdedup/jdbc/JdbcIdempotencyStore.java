@@ -55,10 +55,11 @@ import org.slf4j.LoggerFactory;
  *       transaction of this statement is aborted to break a deadlock, the keys the insert claimed
  *       keep their answer (their rows are committed) and only the rest is asked again.
  *   <li>Claim, MariaDB, one transaction per batch, every rule decided in Java on locked rows:
- *       {@code SELECT ... FOR UPDATE} of the existing rows; {@code INSERT ... ON DUPLICATE KEY
- *       UPDATE token = token} of the keys without one (a row inserted meanwhile is only locked);
- *       a locking read of those keys (this claim's token means inserted by it); one {@code INSERT
- *       ... ON DUPLICATE KEY UPDATE} of the rows the rules let it take over.
+ *       {@code INSERT ... ON DUPLICATE KEY UPDATE token = token} of the whole batch (a key without
+ *       a row gets this claim's row, a row that exists is left unchanged but locked); a locking
+ *       read of the batch's rows ({@code SELECT ... FOR UPDATE}: this claim's token means inserted
+ *       by it, CLAIMED; any other row is decided by the rules); one {@code INSERT ... ON DUPLICATE
+ *       KEY UPDATE} of the rows the rules let it take over.
  *   <li>Every batch is sorted by (namespace, key) so that concurrent batches lock rows in one order.
  *       One loop, {@link Attempts}, owns every retry: a batch is tried at most {@value
  *       Attempts#MAX} times in all, after a deadlock or serialization failure, or for the requests
