@@ -19,7 +19,9 @@ import org.jspecify.annotations.Nullable;
  *       transaction (an abort inside the caller's transaction rolls back the caller's work too, so
  *       only the caller can retry it);
  *   <li>a dialect answered some requests with {@code null}: a row of those keys changed between
- *       two reads of one statement, so the answer would be a guess; just those requests again.
+ *       two reads of one statement, so the answer would be a guess, or (PostgreSQL, own transaction)
+ *       the locking statement was aborted after the insert had committed the other answers; just
+ *       those requests again.
  * </ul>
  */
 final class Attempts {

@@ -38,8 +38,12 @@ import org.slf4j.LoggerFactory;
  *       table is there.
  *   <li>Time is the database's clock: {@code statement_timestamp()} on PostgreSQL, {@code
  *       UTC_TIMESTAMP(6)} on MariaDB. A row whose {@code expires_at} has passed counts as absent.
- *   <li>Claim, PostgreSQL, one statement per batch: the batch travels as arrays ({@code unnest});
- *       the existing rows of the batch are locked with {@code FOR UPDATE} (which, under READ
+ *   <li>Claim, PostgreSQL, first the fast path: {@code INSERT ... ON CONFLICT DO NOTHING
+ *       RETURNING token} of the whole batch, as arrays ({@code unnest}), in a statement of its own.
+ *       Each key it inserted had no row: CLAIMED. A key that met a row (live, expired, or inserted
+ *       by a concurrent claim, whose commit the insert waits for) is neither written nor locked, and
+ *       goes on to the next step; when none did, the claim is done in one statement.
+ *   <li>Claim, PostgreSQL, the keys that met a row, one more statement: the existing rows of the batch are locked with {@code FOR UPDATE} (which, under READ
  *       COMMITTED, returns each row's newest committed version); then {@code INSERT ... ON CONFLICT
  *       DO UPDATE ... WHERE <expired, or in progress with the same origin> AND <locked above>}
  *       inserts or takes over; the statement returns, per request, whether it won and the locked
@@ -47,12 +51,15 @@ import org.slf4j.LoggerFactory;
  *       neither raises an error (the caller's transaction stays usable) nor writes a row version
  *       (no dead tuple). A row inserted by a transaction that committed after the statement's
  *       snapshot is not replaced (the statement could not say what it replaced): its requests
- *       are claimed again by a new statement, which sees the row.
+ *       are claimed again by a new statement, which sees the row. When the store's own
+ *       transaction of this statement is aborted to break a deadlock, the keys the insert claimed
+ *       keep their answer (their rows are committed) and only the rest is asked again.
  *   <li>Claim, MariaDB, one transaction per batch, every rule decided in Java on locked rows:
- *       {@code SELECT ... FOR UPDATE} of the existing rows; {@code INSERT ... ON DUPLICATE KEY
- *       UPDATE token = token} of the keys without one (a row inserted meanwhile is only locked);
- *       a locking read of those keys (this claim's token means inserted by it); one {@code INSERT
- *       ... ON DUPLICATE KEY UPDATE} of the rows the rules let it take over.
+ *       {@code INSERT ... ON DUPLICATE KEY UPDATE token = token} of the whole batch (a key without
+ *       a row gets this claim's row, a row that exists is left unchanged but locked); a locking
+ *       read of the batch's rows ({@code SELECT ... FOR UPDATE}: this claim's token means inserted
+ *       by it, CLAIMED; any other row is decided by the rules); one {@code INSERT ... ON DUPLICATE
+ *       KEY UPDATE} of the rows the rules let it take over.
  *   <li>Every batch is sorted by (namespace, key) so that concurrent batches lock rows in one order.
  *       One loop, {@link Attempts}, owns every retry: a batch is tried at most {@value
  *       Attempts#MAX} times in all, after a deadlock or serialization failure, or for the requests

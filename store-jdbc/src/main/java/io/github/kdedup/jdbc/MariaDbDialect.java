@@ -85,15 +85,18 @@ final class MariaDbDialect extends Dialect {
      * compare exactly whatever the columns' collation:
      *
      * <ol>
-     *   <li>lock and read the existing rows ({@code SELECT ... FOR UPDATE}, which reads the newest
-     *       committed version at any isolation level);
-     *   <li>insert the keys that had no row; a row another transaction inserted meanwhile is left as
-     *       it is, but locked ({@code ON DUPLICATE KEY UPDATE} of nothing);
-     *   <li>lock and read those keys again: a row holding this claim's token was inserted by it, any
-     *       other is decided like the rows of step 1;
+     *   <li>insert the whole batch, in lock order; a row that exists (live, expired, or inserted by
+     *       a concurrent claim, whose commit the insert waits for) is left as it is, but locked
+     *       ({@code ON DUPLICATE KEY UPDATE} of nothing, which changes no column);
+     *   <li>lock and read the batch's rows ({@code SELECT ... FOR UPDATE}, which reads the newest
+     *       committed version at any isolation level): a row holding this claim's token was inserted
+     *       by it, CLAIMED; any other is decided by the claim rules;
      *   <li>take over, in one statement, the rows the rules let this claim replace (expired, or in
      *       progress with the same origin).
      * </ol>
+     *
+     * <p>Two statements when every key is new or a duplicate (before the commit), three with
+     * takeovers.
      */
     private List<@Nullable ClaimResult> claim(
             Connection c, List<ClaimRequest> requests, ClaimState state, @Nullable Duration duration)
@@ -106,31 +109,19 @@ final class MariaDbDialect extends Dialect {
         }
         ClaimResult[] results = new ClaimResult[n];
         List<Integer> takeovers = new ArrayList<>();
+        upsert(c, requests, order, tokens, state, duration, false);
         Map<Integer, Row> rows = lockAndRead(c, requests, order);
-        List<Integer> absent = new ArrayList<>();
         for (int i : order) {
             Row row = rows.get(i);
             if (row == null) {
-                absent.add(i);
+                throw new SQLException("the row of " + requests.get(i).namespace() + "/"
+                        + requests.get(i).key() + " vanished while this transaction held its lock; is " + table
+                        + " an InnoDB table?");
+            }
+            if (row.token().equals(tokens[i])) {
+                results[i] = ClaimResult.claimed(requests.get(i), tokens[i]);
             } else {
                 decide(requests.get(i), row, tokens[i], i, results, takeovers);
-            }
-        }
-        if (!absent.isEmpty()) {
-            upsert(c, requests, absent, tokens, state, duration, false);
-            Map<Integer, Row> after = lockAndRead(c, requests, absent);
-            for (int i : absent) {
-                Row row = after.get(i);
-                if (row == null) {
-                    throw new SQLException("the row of " + requests.get(i).namespace() + "/"
-                            + requests.get(i).key() + " vanished while this transaction held its lock; is " + table
-                            + " an InnoDB table?");
-                }
-                if (row.token().equals(tokens[i])) {
-                    results[i] = ClaimResult.claimed(requests.get(i), tokens[i]);
-                } else {
-                    decide(requests.get(i), row, tokens[i], i, results, takeovers);
-                }
             }
         }
         if (!takeovers.isEmpty()) {

@@ -14,17 +14,24 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
-/** PostgreSQL: one statement per batch, parameters as arrays (so no bind-parameter limit applies). */
+/**
+ * PostgreSQL: one statement per batch of fresh keys, two when some keys met a row; parameters as
+ * arrays (so no bind-parameter limit applies).
+ */
 final class PostgresDialect extends Dialect {
 
     private static final String COLUMNS =
             "state, owner, origin_topic, origin_partition, origin_offset, fingerprint, expires_at";
 
+    private final String insertSql;
     private final String claimSql;
     private final String completeSql;
     private final String releaseSql;
@@ -70,6 +77,15 @@ final class PostgresDialect extends Dialect {
                 + "l.origin_partition, l.origin_offset, l.fingerprint, l.expires_at > statement_timestamp() AS live "
                 + "FROM input i LEFT JOIN ins ON ins.namespace = i.namespace AND ins.claim_key = i.claim_key "
                 + "LEFT JOIN locked l ON l.namespace = i.namespace AND l.claim_key = i.claim_key ORDER BY i.ord";
+        // The fast path: keys without any row. DO NOTHING neither updates nor locks a row it meets.
+        this.insertSql = "WITH input AS (SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], "
+                + "?::int[], ?::bigint[], ?::text[], ?::text[], ?::bigint[]) WITH ORDINALITY AS i(namespace, "
+                + "claim_key, owner, origin_topic, origin_partition, origin_offset, fingerprint, token, millis, ord)) "
+                + "INSERT INTO " + table + " (namespace, claim_key, state, token, owner, origin_topic, "
+                + "origin_partition, origin_offset, fingerprint, expires_at) "
+                + "SELECT i.namespace, i.claim_key, ?::text, i.token, i.owner, i.origin_topic, i.origin_partition, "
+                + "i.origin_offset, i.fingerprint, statement_timestamp() + i.millis * interval '1 millisecond' "
+                + "FROM input i ORDER BY i.ord ON CONFLICT (namespace, claim_key) DO NOTHING RETURNING token";
         String fenced =
                 " unnest(?::text[], ?::text[], ?::text[]) WITH ORDINALITY AS c(namespace, claim_key, token, ord) "
                         + "WHERE t.namespace = c.namespace AND t.claim_key = c.claim_key AND t.token = c.token "
@@ -98,26 +114,113 @@ final class PostgresDialect extends Dialect {
 
     @Override
     List<@Nullable ClaimResult> claimInProgress(Connection c, List<ClaimRequest> requests) throws SQLException {
-        // One statement in autocommit mode: its own transaction.
-        return claim(c, requests, ClaimState.IN_PROGRESS, null);
+        // Each statement in autocommit mode: its own transaction.
+        return claim(c, requests, ClaimState.IN_PROGRESS, null, true);
     }
 
     @Override
     List<@Nullable ClaimResult> claimCompleted(Connection c, List<ClaimRequest> requests, Duration retention)
             throws SQLException {
-        return claim(c, requests, ClaimState.COMPLETED, retention);
+        return claim(c, requests, ClaimState.COMPLETED, retention, false);
     }
 
     /**
-     * Claims in one statement; the new records have {@code state} and expire after {@code duration},
-     * or after each request's lease when it is null. A request whose row the statement could not see
+     * Claims in at most two statements; the new records have {@code state} and expire after {@code
+     * duration}, or after each request's lease when it is null. A request whose row could not be read
      * is answered {@code null}.
+     *
+     * <ol>
+     *   <li>The insert: {@code INSERT ... ON CONFLICT DO NOTHING RETURNING token} of the whole batch,
+     *       in lock order. Each row it returns is a key that had no row at all: CLAIMED, with nothing
+     *       to report. A key that met a row (live, expired, or inserted by a concurrent claim, which
+     *       the insert waits for) is left alone: {@code DO NOTHING} writes no row version, so a
+     *       duplicate leaves no dead tuple.
+     *   <li>The locking claim, only for the keys that met a row, in a new statement whose snapshot
+     *       sees every row the insert met: the rules decided on the locked rows (see {@code
+     *       claimSql}). When the batch runs in its own transaction and this statement is aborted to
+     *       break a deadlock, the keys the insert claimed keep their answer (their rows are committed)
+     *       and the rest are answered {@code null}, so that {@link Attempts} asks about them again.
+     * </ol>
      */
     private List<@Nullable ClaimResult> claim(
-            Connection c, List<ClaimRequest> requests, ClaimState state, @Nullable Duration duration)
+            Connection c,
+            List<ClaimRequest> requests,
+            ClaimState state,
+            @Nullable Duration duration,
+            boolean ownTransaction)
             throws SQLException {
         List<Integer> order = lockOrder(requests, ClaimRequest::namespace, ClaimRequest::key);
-        int n = order.size();
+        String[] tokens = new String[order.size()];
+        Map<String, Integer> byToken = new HashMap<>();
+        for (int j = 0; j < tokens.length; j++) {
+            tokens[j] = FencingTokens.next();
+            byToken.put(tokens[j], j);
+        }
+        ClaimResult[] results = new ClaimResult[requests.size()];
+        List<Integer> met = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(insertSql)) {
+            bind(c, ps, requests, order, tokens, state, duration);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    int j = byToken.get(rs.getString(1));
+                    results[order.get(j)] = ClaimResult.claimed(requests.get(order.get(j)), tokens[j]);
+                }
+            }
+        }
+        List<Integer> rest = new ArrayList<>();
+        List<String> restTokens = new ArrayList<>();
+        for (int j = 0; j < tokens.length; j++) {
+            if (results[order.get(j)] == null) {
+                rest.add(order.get(j));
+                restTokens.add(tokens[j]);
+            }
+        }
+        if (rest.isEmpty()) {
+            return Arrays.asList(results);
+        }
+        try (PreparedStatement ps = c.prepareStatement(claimSql)) {
+            bind(c, ps, requests, rest, restTokens.toArray(String[]::new), state, duration);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    int j = rs.getInt(1) - 1;
+                    int i = rest.get(j);
+                    ClaimRequest r = requests.get(i);
+                    boolean won = rs.getBoolean(2);
+                    boolean lockedLive = rs.getString(3) != null && rs.getBoolean(9);
+                    ExistingRecord locked = lockedLive ? existing(rs, 3) : null;
+                    if (won) {
+                        // A live row that the claim could replace was in progress with this origin.
+                        results[i] = locked == null
+                                ? ClaimResult.claimed(r, restTokens.get(j))
+                                : ClaimResult.reclaimed(r, restTokens.get(j), locked);
+                    } else if (locked != null) {
+                        results[i] = ClaimResult.duplicate(r, locked);
+                    } // else: a row committed after the snapshot; left null, to be asked again
+                }
+            }
+        } catch (SQLException e) {
+            if (!ownTransaction || !Attempts.abortedToBreakConflict(e)) {
+                throw e;
+            }
+            // The insert committed: its answers stand; the rest is asked again.
+        }
+        return Arrays.asList(results);
+    }
+
+    /**
+     * Binds the requests {@code indexes} (in lock order) as the nine arrays and the state, the
+     * parameters both claim statements take.
+     */
+    private static void bind(
+            Connection c,
+            PreparedStatement ps,
+            List<ClaimRequest> requests,
+            List<Integer> indexes,
+            String[] tokens,
+            ClaimState state,
+            @Nullable Duration duration)
+            throws SQLException {
+        int n = indexes.size();
         String[] namespaces = new String[n];
         String[] keys = new String[n];
         String[] owners = new String[n];
@@ -125,10 +228,9 @@ final class PostgresDialect extends Dialect {
         Integer[] partitions = new Integer[n];
         Long[] offsets = new Long[n];
         String[] fingerprints = new String[n];
-        String[] tokens = new String[n];
         Long[] millis = new Long[n];
         for (int j = 0; j < n; j++) {
-            ClaimRequest r = requests.get(order.get(j));
+            ClaimRequest r = requests.get(indexes.get(j));
             namespaces[j] = r.namespace();
             keys[j] = r.key();
             owners[j] = r.owner();
@@ -136,40 +238,18 @@ final class PostgresDialect extends Dialect {
             partitions[j] = r.origin().partition();
             offsets[j] = r.origin().offset();
             fingerprints[j] = r.fingerprint();
-            tokens[j] = FencingTokens.next();
             millis[j] = (duration == null ? r.lease() : duration).toMillis();
         }
-        ClaimResult[] results = new ClaimResult[n];
-        try (PreparedStatement ps = c.prepareStatement(claimSql)) {
-            ps.setArray(1, c.createArrayOf("text", namespaces));
-            ps.setArray(2, c.createArrayOf("text", keys));
-            ps.setArray(3, c.createArrayOf("text", owners));
-            ps.setArray(4, c.createArrayOf("text", topics));
-            ps.setArray(5, c.createArrayOf("int4", partitions));
-            ps.setArray(6, c.createArrayOf("int8", offsets));
-            ps.setArray(7, c.createArrayOf("text", fingerprints));
-            ps.setArray(8, c.createArrayOf("text", tokens));
-            ps.setArray(9, c.createArrayOf("int8", millis));
-            ps.setString(10, state.name());
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    int j = rs.getInt(1) - 1;
-                    ClaimRequest r = requests.get(order.get(j));
-                    boolean won = rs.getBoolean(2);
-                    boolean lockedLive = rs.getString(3) != null && rs.getBoolean(9);
-                    ExistingRecord locked = lockedLive ? existing(rs, 3) : null;
-                    if (won) {
-                        // A live row that the claim could replace was in progress with this origin.
-                        results[order.get(j)] = locked == null
-                                ? ClaimResult.claimed(r, tokens[j])
-                                : ClaimResult.reclaimed(r, tokens[j], locked);
-                    } else if (locked != null) {
-                        results[order.get(j)] = ClaimResult.duplicate(r, locked);
-                    } // else: a row committed after the snapshot; left null, to be asked again
-                }
-            }
-        }
-        return Arrays.asList(results);
+        ps.setArray(1, c.createArrayOf("text", namespaces));
+        ps.setArray(2, c.createArrayOf("text", keys));
+        ps.setArray(3, c.createArrayOf("text", owners));
+        ps.setArray(4, c.createArrayOf("text", topics));
+        ps.setArray(5, c.createArrayOf("int4", partitions));
+        ps.setArray(6, c.createArrayOf("int8", offsets));
+        ps.setArray(7, c.createArrayOf("text", fingerprints));
+        ps.setArray(8, c.createArrayOf("text", tokens));
+        ps.setArray(9, c.createArrayOf("int8", millis));
+        ps.setString(10, state.name());
     }
 
     @Override
