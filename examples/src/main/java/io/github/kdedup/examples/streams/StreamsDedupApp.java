@@ -58,9 +58,11 @@ public final class StreamsDedupApp {
      */
     public static Topology topology(String input, String output, DedupConfig dedup) {
         StreamsBuilder builder = new StreamsBuilder();
+        // README:begin
         builder.stream(input, Consumed.with(Serdes.String(), Serdes.String()))
                 .processValues(StreamsDedup.<String, String>dropDuplicates(dedup))
                 .to(output, Produced.with(Serdes.String(), Serdes.String()));
+        // README:end
         return builder.build();
     }
 
@@ -99,7 +101,9 @@ public final class StreamsDedupApp {
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         props.put(StreamsConfig.STATE_DIR_CONFIG, tempDir());
         // the namespace defaults to the application id; the key to the event-id header
+        // README:begin
         DedupConfig dedup = DedupConfig.builder().store(storeUri).build();
+        // README:end
 
         List<ConsumerRecord<String, String>> unique;
         try (KafkaStreams streams = new KafkaStreams(topology(input, output, dedup), props)) {
