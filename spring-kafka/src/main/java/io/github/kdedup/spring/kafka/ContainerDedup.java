@@ -3,6 +3,7 @@ package io.github.kdedup.spring.kafka;
 import io.github.kdedup.IdempotencyStore;
 import io.github.kdedup.kafka.DedupConfig;
 import io.github.kdedup.kafka.DedupEngine;
+import io.github.kdedup.kafka.DedupSettings;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -70,7 +71,7 @@ public final class ContainerDedup {
     public static final String ENABLED = "kdedup.spring.enabled";
 
     /** Consumer property: the namespace of this listener's claims (default: its group.id). */
-    public static final String NAMESPACE = "kdedup.namespace";
+    public static final String NAMESPACE = DedupSettings.NAMESPACE.key();
 
     private final IdempotencyStore store;
     private final DedupConfig config;
