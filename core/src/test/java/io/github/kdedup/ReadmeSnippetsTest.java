@@ -20,7 +20,7 @@ class ReadmeSnippetsTest {
 
     private static final Path ROOT = Path.of("..");
     private static final List<Path> TESTED = List.of(
-            ROOT.resolve("core/src/test/java/io/github/kdedup/kafka/ReadmeExamplesTest.java"),
+            ROOT.resolve("kafka-tests/src/test/java/io/github/kdedup/kafka/ReadmeExamplesTest.java"),
             ROOT.resolve("store-memory/src/test/java/io/github/kdedup/memory/ReadmeStoreApiTest.java"),
             // run end to end by StreamsDedupAppTest
             ROOT.resolve("examples/src/main/java/io/github/kdedup/examples/streams/StreamsDedupApp.java"));

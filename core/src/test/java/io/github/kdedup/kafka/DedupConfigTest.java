@@ -3,10 +3,12 @@ package io.github.kdedup.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.kdedup.ClaimResult;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.ConfigException;
@@ -16,6 +18,16 @@ import org.junit.jupiter.api.Test;
 
 @DisplayName("kdedup.* properties")
 class DedupConfigTest {
+
+    /** A listener for {@code kdedup.listener}, loaded by its class name. */
+    public static final class NoopListener implements DedupListener {
+
+        /** Called by Kafka's config. */
+        public NoopListener() {}
+
+        @Override
+        public void onDuplicate(ConsumerRecord<?, ?> record, ClaimResult result) {}
+    }
 
     private static Map<String, Object> props(Object... pairs) {
         Map<String, Object> p = new HashMap<>();
@@ -55,7 +67,7 @@ class DedupConfigTest {
                 "kdedup.on-store-unavailable", "pass-through",
                 "kdedup.on-fingerprint-mismatch", "fail",
                 "kdedup.metrics", "global",
-                "kdedup.listener", RecordingListener.class.getName()));
+                "kdedup.listener", NoopListener.class.getName()));
         assertThat(config.namespace()).isEqualTo("audit");
         assertThat(config.lease()).isEqualTo(Duration.ofSeconds(30));
         assertThat(config.retention()).isEqualTo(Duration.ofDays(1));
@@ -64,7 +76,7 @@ class DedupConfigTest {
         assertThat(config.onStoreUnavailable()).isEqualTo(StoreUnavailablePolicy.PASS_THROUGH);
         assertThat(config.onFingerprintMismatch()).isEqualTo(FingerprintMismatchPolicy.FAIL);
         assertThat(config.metrics()).isInstanceOf(MicrometerDedupMetrics.class);
-        assertThat(config.listener()).isInstanceOf(RecordingListener.class);
+        assertThat(config.listener()).isInstanceOf(NoopListener.class);
     }
 
     @Test

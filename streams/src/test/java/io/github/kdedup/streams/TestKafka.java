@@ -24,8 +24,8 @@ import org.apache.kafka.server.common.MetadataVersion;
 
 /**
  * One real KRaft broker (Apache Kafka's own test kit, one combined node) for the whole test JVM,
- * started on first use and stopped by {@link StopKafkaAtSessionEnd}. core's and the examples' brokers
- * cannot be reused here: core's is test code of another module, and the examples depend on this module.
+ * started on first use and stopped by {@link StopKafkaAtSessionEnd}. kafka-tests' and the examples'
+ * brokers cannot be reused here: kafka-tests' is test code of another module, and the examples depend on this module.
  * The replication settings of 1 let groups and transactions work on one node. Tests use unique topics
  * and application ids.
  */

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 @DisplayName("DedupProcessor policies")
 class DedupProcessorPolicyTest {
 
-    private final TestMemoryStore store = new TestMemoryStore("policy-" + UUID.randomUUID());
+    private final FaultyMemoryStore store = new FaultyMemoryStore("policy-" + UUID.randomUUID());
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final List<String> handled = new ArrayList<>();
     private final String namespace = "ns-" + UUID.randomUUID().toString().substring(0, 8);

@@ -104,7 +104,7 @@ class DedupConsumerInterceptorTest {
     void shouldDropRepublishedEvents() {
         String topic = createTopic("orders", 3);
         String group = uniqueName("g");
-        String store = "memory:?name=" + group;
+        String store = "faulty-memory:?name=" + group;
         List<String> events = ids(group, 200);
         publish(topic, events);
         List<String> again = new ArrayList<>();
@@ -116,7 +116,7 @@ class DedupConsumerInterceptorTest {
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props(group, store))) {
             consumer.subscribe(List.of(topic));
             handled = consume(consumer, () -> caughtUp(consumer, topic));
-            TestMemoryStore memory = TestMemoryStoreProvider.opened(store);
+            FaultyMemoryStore memory = FaultyMemoryStoreProvider.opened(store);
             for (RecordingListener.Heard heard : RecordingListener.of(topic)) {
                 StoredRecord first =
                         memory.find(group, header(cast(heard.record()))).orElseThrow();
@@ -145,7 +145,7 @@ class DedupConsumerInterceptorTest {
     void shouldReleaseClaimsOnClose() {
         String topic = createTopic("close", 1);
         String group = uniqueName("g");
-        String store = "memory:?name=" + group;
+        String store = "faulty-memory:?name=" + group;
         List<String> events = ids(group, 30);
         publish(topic, events);
         List<String> first = new ArrayList<>();
@@ -172,12 +172,12 @@ class DedupConsumerInterceptorTest {
     void shouldCompleteCommittedClaimsAtCloseAfterAFailedCommit() {
         String topic = createTopic("blip", 1);
         String group = uniqueName("g");
-        String store = "memory:?name=" + group;
+        String store = "faulty-memory:?name=" + group;
         List<String> events = ids(group, 20);
         publish(topic, events);
         // Holds the shared store open across the consumers, so its records outlive them.
         try (SharedStores.Handle keep = SharedStores.acquire(store)) {
-            TestMemoryStore memory = TestMemoryStoreProvider.opened(store);
+            FaultyMemoryStore memory = FaultyMemoryStoreProvider.opened(store);
             List<String> first = new ArrayList<>();
             try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props(group, store))) {
                 consumer.subscribe(List.of(topic));
@@ -211,7 +211,7 @@ class DedupConsumerInterceptorTest {
     void shouldReprocessRedeliveriesAfterCrash() {
         String topic = createTopic("crash", 1);
         String group = uniqueName("g");
-        String store = "memory:?name=" + group;
+        String store = "faulty-memory:?name=" + group;
         List<String> events = ids(group, 30);
         publish(topic, events);
         List<String> first = new ArrayList<>();
@@ -244,7 +244,7 @@ class DedupConsumerInterceptorTest {
     void shouldStopWhileStoreIsDown() {
         String topic = createTopic("down", 2);
         String group = uniqueName("g");
-        String store = "memory:?name=" + group;
+        String store = "faulty-memory:?name=" + group;
         List<String> events = ids(group, 100);
         publish(topic, events);
         List<String> handled = new ArrayList<>();
@@ -252,7 +252,7 @@ class DedupConsumerInterceptorTest {
         try (KafkaConsumer<String, String> consumer =
                 new KafkaConsumer<>(props(group, store, ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "10"))) {
             consumer.subscribe(List.of(topic));
-            TestMemoryStore memory = TestMemoryStoreProvider.opened(store);
+            FaultyMemoryStore memory = FaultyMemoryStoreProvider.opened(store);
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (handled.size() < events.size()) {
                 assertThat(System.nanoTime()).isLessThan(deadline);
@@ -293,13 +293,13 @@ class DedupConsumerInterceptorTest {
     void shouldPassThroughWhileStoreIsDown() {
         String topic = createTopic("pass", 1);
         String group = uniqueName("g");
-        String store = "memory:?name=" + group;
+        String store = "faulty-memory:?name=" + group;
         List<String> events = ids(group, 20);
         publish(topic, events);
         publish(topic, events.subList(0, 5));
         try (KafkaConsumer<String, String> consumer =
                 new KafkaConsumer<>(props(group, store, "kdedup.on-store-unavailable", "pass-through"))) {
-            TestMemoryStoreProvider.opened(store).available(false);
+            FaultyMemoryStoreProvider.opened(store).available(false);
             consumer.subscribe(List.of(topic));
             List<String> handled = consume(consumer, () -> caughtUp(consumer, topic));
             assertThat(handled).hasSize(25).containsAll(events);
@@ -316,7 +316,12 @@ class DedupConsumerInterceptorTest {
         for (String policy : List.of("process", "skip", "fail")) {
             String group = uniqueName("g");
             Map<String, Object> p = props(
-                    group, "memory:?name=" + group, "kdedup.key", "header:trace-id", "kdedup.on-missing-key", policy);
+                    group,
+                    "faulty-memory:?name=" + group,
+                    "kdedup.key",
+                    "header:trace-id",
+                    "kdedup.on-missing-key",
+                    policy);
             try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(p)) {
                 consumer.subscribe(List.of(topic));
                 if (policy.equals("fail")) {
@@ -339,7 +344,7 @@ class DedupConsumerInterceptorTest {
     void shouldKeepNextOffsetsWhenAllRecordsDropped() {
         String topic = createTopic("alldup", 1);
         String group = uniqueName("g");
-        String store = "memory:?name=" + group;
+        String store = "faulty-memory:?name=" + group;
         publish(topic, List.of("x"));
         publish(topic, List.of("x", "x", "x"));
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props(group, store))) {
@@ -357,7 +362,7 @@ class DedupConsumerInterceptorTest {
     void shouldStayWithinItsWindowAcrossRebalances() throws Exception {
         String topic = createTopic("rebalance", 4);
         String group = uniqueName("g");
-        String store = "memory:?name=" + group;
+        String store = "faulty-memory:?name=" + group;
         List<String> events = ids(group, 400);
         publish(topic, events);
         List<String> again = new ArrayList<>();

@@ -43,7 +43,7 @@ class DedupProcessorKafkaTest {
     void shouldNotHandleTwiceAfterUncommittedClose() {
         String topic = createTopic("pclose", 1);
         String group = uniqueName("g");
-        Map<String, Object> p = props(group, "memory:?name=" + group);
+        Map<String, Object> p = props(group, "memory:");
         List<String> events = ids(group, 30);
         publish(topic, events);
         List<String> handled = new ArrayList<>();
@@ -84,7 +84,7 @@ class DedupProcessorKafkaTest {
     void shouldHandleEachEventOnceAcrossRebalances() throws Exception {
         String topic = createTopic("rebalance", 4);
         String group = uniqueName("g");
-        String store = "memory:?name=" + group;
+        String store = "memory:";
         List<String> events = ids(group, 400);
         publish(topic, events);
         Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();

@@ -26,7 +26,7 @@ class PendingClaimsTest {
     private static final TopicPartition P0 = new TopicPartition("orders", 0);
     private static final TopicPartition P1 = new TopicPartition("orders", 1);
 
-    private final TestMemoryStore store = new TestMemoryStore("pending-" + UUID.randomUUID());
+    private final FaultyMemoryStore store = new FaultyMemoryStore("pending-" + UUID.randomUUID());
     private final String namespace = "ns-" + UUID.randomUUID().toString().substring(0, 8);
     private final DedupEngine engine = DedupEngine.create(
             store, DedupConfig.builder().namespace(namespace).build(), DedupEngine.newOwner("test", "consumer"));
