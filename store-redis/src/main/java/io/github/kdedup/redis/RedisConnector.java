@@ -17,6 +17,7 @@ import redis.clients.jedis.exceptions.JedisAccessControlException;
 import redis.clients.jedis.exceptions.JedisClusterOperationException;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.providers.ClusterConnectionProvider;
 
 /**
  * Builds the Jedis client and its pools for an endpoint: the only class that knows how Jedis is
@@ -30,6 +31,12 @@ final class RedisConnector {
     private RedisConnector() {}
 
     /**
+     * An open client and, for a cluster, its connection provider: the store builds its own cluster
+     * pipelines on it ({@link NodeTrackingClusterPipeline}) to know which masters received writes.
+     */
+    record Opened(UnifiedJedis client, @Nullable ClusterConnectionProvider cluster) {}
+
+    /**
      * Opens a client. Jedis connects lazily, so this fails only for settings Jedis rejects, in a
      * cluster when no seed answers, and behind Sentinel when no sentinel names the master; {@link
      * RedisServerProbe} then talks to every node. Behind Sentinel, Jedis follows failovers: it
@@ -37,7 +44,7 @@ final class RedisConnector {
      *
      * @throws RuntimeException the Jedis failure
      */
-    static UnifiedJedis open(RedisEndpoint endpoint) {
+    static Opened open(RedisEndpoint endpoint) {
         ConnectionPoolConfig pool = new ConnectionPoolConfig();
         pool.setMaxTotal(endpoint.poolSize());
         pool.setMaxIdle(endpoint.poolSize());
@@ -46,35 +53,49 @@ final class RedisConnector {
         pool.setTestOnBorrow(false);
         return switch (endpoint.topology()) {
             case STANDALONE ->
-                RedisClient.builder()
-                        .hostAndPort(endpoint.nodes().get(0))
-                        .clientConfig(clientConfig(endpoint, endpoint.database()))
-                        .poolConfig(pool)
-                        .build();
+                new Opened(
+                        RedisClient.builder()
+                                .hostAndPort(endpoint.nodes().get(0))
+                                .clientConfig(clientConfig(endpoint, endpoint.database()))
+                                .poolConfig(pool)
+                                .build(),
+                        null);
             case CLUSTER -> {
                 requireClusterSeed(endpoint);
-                yield RedisClusterClient.builder()
-                        .nodes(new LinkedHashSet<>(endpoint.nodes()))
-                        .clientConfig(clientConfig(endpoint, 0))
-                        .poolConfig(pool)
-                        // Bounded: a lost master turns into a store failure within about two timeouts.
-                        .maxAttempts(2)
-                        .maxTotalRetriesDuration(endpoint.timeout().multipliedBy(2))
-                        // Pipelines never refresh the slot map themselves (a MOVED reply or a dead master
-                        // only fails the call), so a failover or resharding is learnt from this refresh.
-                        .topologyRefreshPeriod(TOPOLOGY_REFRESH)
-                        .build();
+                // Pipelines never refresh the slot map themselves (a MOVED reply or a dead master only
+                // fails the call), so a failover or resharding is learnt from this periodic refresh.
+                ClusterConnectionProvider provider = new ClusterConnectionProvider(
+                        new LinkedHashSet<>(endpoint.nodes()), clientConfig(endpoint, 0), pool, TOPOLOGY_REFRESH);
+                try {
+                    yield new Opened(
+                            RedisClusterClient.builder()
+                                    // The nodes only pass the builder's check: the provider already has them.
+                                    .nodes(new LinkedHashSet<>(endpoint.nodes()))
+                                    .connectionProvider(provider)
+                                    // Bounded: a lost master turns into a store failure within about two timeouts.
+                                    .maxAttempts(2)
+                                    .maxTotalRetriesDuration(endpoint.timeout().multipliedBy(2))
+                                    .build(),
+                            provider);
+                } catch (RuntimeException e) {
+                    // The provider's refresh thread is no daemon: it would keep the JVM alive.
+                    provider.close();
+                    throw e;
+                }
             }
             case SENTINEL -> {
                 RedisEndpoint.Sentinel sentinel = Objects.requireNonNull(endpoint.sentinel(), "sentinel");
-                yield RedisSentinelClient.builder()
-                        .masterName(sentinel.masterName())
-                        .sentinels(new LinkedHashSet<>(endpoint.nodes()))
-                        .clientConfig(clientConfig(endpoint, endpoint.database()))
-                        // The sentinels have their own credentials (often none); TLS is the same as the master's.
-                        .sentinelClientConfig(config(endpoint, 0, sentinel.user(), sentinel.password()))
-                        .poolConfig(pool)
-                        .build();
+                yield new Opened(
+                        RedisSentinelClient.builder()
+                                .masterName(sentinel.masterName())
+                                .sentinels(new LinkedHashSet<>(endpoint.nodes()))
+                                .clientConfig(clientConfig(endpoint, endpoint.database()))
+                                // The sentinels have their own credentials (often none); TLS is the same as the
+                                // master's.
+                                .sentinelClientConfig(config(endpoint, 0, sentinel.user(), sentinel.password()))
+                                .poolConfig(pool)
+                                .build(),
+                        null);
             }
         };
     }

@@ -10,10 +10,10 @@ import java.util.Optional;
 import java.util.function.IntFunction;
 import org.jspecify.annotations.Nullable;
 import redis.clients.jedis.AbstractPipeline;
-import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.params.SetParams;
+import redis.clients.jedis.providers.ClusterConnectionProvider;
 import redis.clients.jedis.util.JedisClusterCRC16;
 
 /**
@@ -31,16 +31,21 @@ final class RedisGateway implements AutoCloseable {
     static final int KEYS_PER_SCRIPT = 1_000;
 
     private final UnifiedJedis client;
+    private final @Nullable ClusterConnectionProvider clusterNodes;
     private final boolean cluster;
     private final RedisErrors errors;
     private final RedisServerProbe servers;
     private final @Nullable RedisDurability durability;
 
     RedisGateway(
-            UnifiedJedis client, RedisErrors errors, RedisServerProbe servers, @Nullable RedisDurability durability) {
+            RedisConnector.Opened opened,
+            RedisErrors errors,
+            RedisServerProbe servers,
+            @Nullable RedisDurability durability) {
         this.durability = durability;
-        this.client = client;
-        this.cluster = client instanceof RedisClusterClient;
+        this.client = opened.client();
+        this.clusterNodes = opened.cluster();
+        this.cluster = opened.cluster() != null;
         this.errors = errors;
         this.servers = servers;
     }
@@ -60,17 +65,20 @@ final class RedisGateway implements AutoCloseable {
                         : "check masterName '" + sentinel.masterName() + "' (SENTINEL MASTERS lists the names), "
                                 + "that the sentinels " + endpoint.nodes() + " are up and reachable, and "
                                 + "sentinelUser/sentinelPassword (not shown) if the sentinels require a password");
-        UnifiedJedis client;
+        RedisConnector.Opened opened;
         try {
-            client = RedisConnector.open(endpoint);
+            opened = RedisConnector.open(endpoint);
         } catch (RuntimeException e) {
             throw errors.translateConnect(e);
         }
         try {
             return new RedisGateway(
-                    client, errors, RedisServerProbe.probe(client, endpoint.description()), endpoint.durability());
+                    opened,
+                    errors,
+                    RedisServerProbe.probe(opened.client(), endpoint.description()),
+                    endpoint.durability());
         } catch (RuntimeException e) {
-            client.close();
+            opened.client().close();
             throw errors.translate("open", e);
         }
     }
@@ -109,12 +117,13 @@ final class RedisGateway implements AutoCloseable {
             return previous;
         }
         List<Response<String>> replies = new ArrayList<>(keys.size());
-        try (AbstractPipeline pipeline = client.pipelined()) {
+        try (AbstractPipeline pipeline = pipeline()) {
             for (int i = 0; i < keys.size(); i++) {
                 replies.add(pipeline.setGet(
                         keys.get(i), values.get(i), SetParams.setParams().nx().px(ttlMillis[i])));
             }
-            Response<Long> acknowledged = RedisDurability.append(durability, pipeline, keys.get(0));
+            List<NodeTrackingClusterPipeline.NodeWait> acknowledged =
+                    RedisDurability.append(durability, pipeline, keys.get(0));
             pipeline.sync();
             RedisDurability.check(durability, acknowledged);
             List<@Nullable String> previous = new ArrayList<>(keys.size());
@@ -189,10 +198,19 @@ final class RedisGateway implements AutoCloseable {
      */
     List<Object> eval(RedisScripts.Script script, List<RedisScripts.Call> calls, String operation) {
         try {
-            return RedisScripts.run(client, script, calls, durability);
+            return RedisScripts.run(this::pipeline, script, calls, durability);
         } catch (RuntimeException e) {
             throw errors.translate(operation, e);
         }
+    }
+
+    /**
+     * Opens a pipeline: on a cluster one that knows the masters it wrote to, so that {@code WAIT}
+     * reaches each of them (the client's own pipeline routes by key only).
+     */
+    private AbstractPipeline pipeline() {
+        ClusterConnectionProvider nodes = clusterNodes;
+        return nodes == null ? client.pipelined() : new NodeTrackingClusterPipeline(nodes);
     }
 
     /** Closes the client and its pools. */

@@ -8,10 +8,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;
-import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
 
 /**
@@ -36,14 +36,17 @@ final class RedisScripts {
      * @throws RuntimeException the Jedis failure of the pipeline or of any call
      */
     static List<Object> run(
-            UnifiedJedis client, Script script, List<Call> calls, @Nullable RedisDurability durability) {
+            Supplier<AbstractPipeline> pipelines,
+            Script script,
+            List<Call> calls,
+            @Nullable RedisDurability durability) {
         Object[] answers = new Object[calls.size()];
-        List<Integer> missing = send(client, script, calls, false, answers, durability);
+        List<Integer> missing = send(pipelines, script, calls, false, answers, durability);
         if (!missing.isEmpty()) {
             List<Call> again = new ArrayList<>(missing.size());
             missing.forEach(j -> again.add(calls.get(j)));
             Object[] second = new Object[again.size()];
-            send(client, script, again, true, second, durability);
+            send(pipelines, script, again, true, second, durability);
             for (int j = 0; j < missing.size(); j++) {
                 answers[missing.get(j)] = second[j];
             }
@@ -52,21 +55,21 @@ final class RedisScripts {
     }
 
     private static List<Integer> send(
-            UnifiedJedis client,
+            Supplier<AbstractPipeline> pipelines,
             Script script,
             List<Call> calls,
             boolean full,
             Object[] answers,
             @Nullable RedisDurability durability) {
         List<Response<Object>> replies = new ArrayList<>(calls.size());
-        try (AbstractPipeline pipeline = client.pipelined()) {
+        try (AbstractPipeline pipeline = pipelines.get()) {
             for (Call call : calls) {
                 replies.add(
                         full
                                 ? pipeline.eval(script.text, call.keys(), call.args())
                                 : pipeline.evalsha(script.sha, call.keys(), call.args()));
             }
-            Response<Long> acknowledged = script == Script.FIND
+            List<NodeTrackingClusterPipeline.NodeWait> acknowledged = script == Script.FIND
                     ? null
                     : RedisDurability.append(
                             durability, pipeline, calls.get(0).keys().get(0));

@@ -275,8 +275,9 @@ public final class RedisStoreBuilder {
      * acknowledged its writes, and fail with an {@link IdempotencyStoreException} when fewer did
      * within {@code timeout}. Off by default: Redis replicates asynchronously, so a failover can lose
      * the last acknowledged writes; this narrows that window at the cost of one replication round
-     * trip per call. The writes of a failed call may still have happened. Standalone (with replicas)
-     * and Sentinel only.
+     * trip per call. The writes of a failed call may still have happened. On a cluster every master
+     * that a call wrote to must have {@code replicas} acknowledgements; a master that a call did not
+     * touch is not asked.
      *
      * @param replicas 1 or more
      * @param timeout 1 ms or more, shorter than {@link #timeout}; {@link #DEFAULT_WAIT_TIMEOUT} is a
@@ -323,10 +324,6 @@ public final class RedisStoreBuilder {
     public RedisIdempotencyStore build() {
         if (topology == RedisEndpoint.Topology.CLUSTER && database != 0) {
             throw new IllegalArgumentException("Redis Cluster has only database 0, got " + database);
-        }
-        if (durability != null && topology == RedisEndpoint.Topology.CLUSTER) {
-            throw new IllegalArgumentException("waitReplicas is not supported with redis-cluster:// yet (a cluster "
-                    + "pipeline cannot send WAIT to each master); remove it");
         }
         if (durability != null && durability.timeout().compareTo(timeout) >= 0) {
             throw new IllegalArgumentException("waitTimeout (" + durability.timeout() + ") must be shorter than "
