@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A real Redis Sentinel set-up on free loopback ports: a master, one replica and three sentinels
@@ -27,8 +28,11 @@ public final class RedisSentinelGroup implements AutoCloseable {
     private final List<Integer> sentinelPorts = new ArrayList<>();
     private final List<Process> sentinels = new ArrayList<>();
 
-    private RedisSentinelGroup(Path root) {
+    private final @Nullable String sentinelPassword;
+
+    private RedisSentinelGroup(Path root, @Nullable String sentinelPassword) {
         this.root = root;
+        this.sentinelPassword = sentinelPassword;
     }
 
     /**
@@ -38,9 +42,21 @@ public final class RedisSentinelGroup implements AutoCloseable {
      * @return the running group
      */
     public static RedisSentinelGroup start() {
+        return start(null);
+    }
+
+    /**
+     * Starts the group with sentinels that require a password ({@code requirepass} in each sentinel's
+     * configuration, and {@code sentinel sentinel-pass} so that they still talk to each other); the
+     * data nodes have none.
+     *
+     * @param sentinelPassword the sentinels' password, or null for none
+     * @return the running group
+     */
+    public static RedisSentinelGroup start(@Nullable String sentinelPassword) {
         RedisSentinelGroup group;
         try {
-            group = new RedisSentinelGroup(Files.createTempDirectory("kdedup-sentinel-"));
+            group = new RedisSentinelGroup(Files.createTempDirectory("kdedup-sentinel-"), sentinelPassword);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
@@ -78,6 +94,8 @@ public final class RedisSentinelGroup implements AutoCloseable {
                             "sentinel down-after-milliseconds " + MASTER_NAME + " 1000",
                             "sentinel failover-timeout " + MASTER_NAME + " 10000",
                             "sentinel parallel-syncs " + MASTER_NAME + " 1",
+                            sentinelPassword == null ? "" : "requirepass " + sentinelPassword,
+                            sentinelPassword == null ? "" : "sentinel sentinel-pass " + sentinelPassword,
                             ""));
             Process process = new ProcessBuilder("redis-server", conf.toString(), "--sentinel")
                     .redirectErrorStream(true)
@@ -115,10 +133,15 @@ public final class RedisSentinelGroup implements AutoCloseable {
         return "";
     }
 
-    private static String cli(int port, String... command) throws IOException, InterruptedException {
+    private String cli(int port, String... command) throws IOException, InterruptedException {
         List<String> line = new ArrayList<>(List.of("redis-cli", "-p", Integer.toString(port)));
         line.addAll(List.of(command));
-        Process process = new ProcessBuilder(line).redirectErrorStream(true).start();
+        ProcessBuilder builder = new ProcessBuilder(line).redirectErrorStream(true);
+        if (sentinelPassword != null && sentinelPorts.contains(port)) {
+            // By the environment, not "-a", so that the password is not on a command line.
+            builder.environment().put("REDISCLI_AUTH", sentinelPassword);
+        }
+        Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         process.waitFor(30, TimeUnit.SECONDS);
         return output;
