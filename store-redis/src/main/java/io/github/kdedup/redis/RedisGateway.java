@@ -1,12 +1,15 @@
 package io.github.kdedup.redis;
 
 import io.github.kdedup.IdempotencyStoreException;
+import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.RandomAccess;
 import java.util.function.IntFunction;
 import org.jspecify.annotations.Nullable;
 import redis.clients.jedis.AbstractPipeline;
@@ -93,22 +96,38 @@ final class RedisGateway implements AutoCloseable {
         return Optional.ofNullable(servers.evictionWarning());
     }
 
+    /** One conditional write of {@link #setIfAbsent}: a key, its value and its time to live in ms. */
+    record Write(String key, String value, long ttlMillis) {}
+
     /**
      * For each key, writes its value with a time to live where the key is absent, and returns what
      * was there. On Redis 7.0+ this is {@code SET key value NX PX ttl GET} per key, pipelined; on
      * older servers (no {@code NX} with {@code GET}) the {@code CLAIM} script does the same per hash
      * slot group. Either way one round trip per node.
      *
-     * @param ttlMillis one time to live per key, in milliseconds
+     * <p>The writes are made one at a time, each just before it is sent: Jedis flushes its output
+     * buffer every 8 KB, so the server already executes the first commands while the client still
+     * encodes the later ones. Building every key and value before the first command is sent would
+     * give up that overlap of client and server work.
+     *
+     * @param size the number of writes, at least 1
+     * @param writes the write at an index; called exactly once per index, in order
      * @return per key, null where the value was written, else the value found (and left alone)
      */
-    List<@Nullable String> setIfAbsent(List<String> keys, List<String> values, long[] ttlMillis, String operation) {
+    List<@Nullable String> setIfAbsent(int size, IntFunction<Write> writes, String operation) {
         if (!servers.setNxGet()) {
+            List<String> keys = new ArrayList<>(size);
+            List<Write> all = new ArrayList<>(size);
+            for (int i = 0; i < size; i++) {
+                Write write = writes.apply(i);
+                all.add(write);
+                keys.add(write.key());
+            }
             List<Object> found = evalPerKey(
                     RedisScripts.Script.CLAIM,
                     keys,
                     List.of(),
-                    i -> List.of(values.get(i), Long.toString(ttlMillis[i])),
+                    i -> List.of(all.get(i).value(), Long.toString(all.get(i).ttlMillis())),
                     operation);
             List<@Nullable String> previous = new ArrayList<>(found.size());
             for (Object value : found) {
@@ -116,17 +135,29 @@ final class RedisGateway implements AutoCloseable {
             }
             return previous;
         }
-        List<Response<String>> replies = new ArrayList<>(keys.size());
+        @SuppressWarnings("unchecked")
+        Response<String>[] replies = new Response[size];
         try (AbstractPipeline pipeline = pipeline()) {
-            for (int i = 0; i < keys.size(); i++) {
-                replies.add(pipeline.setGet(
-                        keys.get(i), values.get(i), SetParams.setParams().nx().px(ttlMillis[i])));
+            String firstKey = null;
+            SetParams params = null;
+            long paramsTtl = -1;
+            for (int i = 0; i < size; i++) {
+                Write write = writes.apply(i);
+                if (firstKey == null) {
+                    firstKey = write.key();
+                }
+                // One parameter object per time to live, not per key: Jedis reads it only while appending.
+                if (params == null || paramsTtl != write.ttlMillis()) {
+                    params = SetParams.setParams().nx().px(write.ttlMillis());
+                    paramsTtl = write.ttlMillis();
+                }
+                replies[i] = pipeline.setGet(write.key(), write.value(), params);
             }
             List<NodeTrackingClusterPipeline.NodeWait> acknowledged =
-                    RedisDurability.append(durability, pipeline, keys.get(0));
+                    RedisDurability.append(durability, pipeline, Objects.requireNonNull(firstKey, "no write"));
             pipeline.sync();
             RedisDurability.check(durability, acknowledged);
-            List<@Nullable String> previous = new ArrayList<>(keys.size());
+            List<@Nullable String> previous = new ArrayList<>(size);
             for (Response<String> reply : replies) {
                 previous.add(reply.get());
             }
@@ -156,7 +187,8 @@ final class RedisGateway implements AutoCloseable {
         List<RedisScripts.Call> calls = new ArrayList<>(groups.size());
         for (List<Integer> group : groups) {
             List<String> callKeys = new ArrayList<>(group.size());
-            List<String> args = new ArrayList<>(shared);
+            List<String> args = new ArrayList<>(shared.size() + 3 * group.size());
+            args.addAll(shared);
             for (int i : group) {
                 callKeys.add(keys.get(i));
                 args.addAll(argsOf.apply(i));
@@ -177,9 +209,17 @@ final class RedisGateway implements AutoCloseable {
 
     /** Indexes of keys grouped by hash slot (in a cluster) and cut to {@value #KEYS_PER_SCRIPT}. */
     private List<List<Integer>> groups(List<String> keys) {
+        if (!cluster) {
+            // One server: every key is in the one "slot", so no map and no boxing per key.
+            List<List<Integer>> groups = new ArrayList<>(1 + keys.size() / KEYS_PER_SCRIPT);
+            for (int from = 0; from < keys.size(); from += KEYS_PER_SCRIPT) {
+                groups.add(new IndexRange(from, Math.min(keys.size(), from + KEYS_PER_SCRIPT)));
+            }
+            return groups;
+        }
         Map<Integer, List<Integer>> bySlot = new LinkedHashMap<>();
         for (int i = 0; i < keys.size(); i++) {
-            int slot = cluster ? JedisClusterCRC16.getSlot(keys.get(i)) : 0;
+            int slot = JedisClusterCRC16.getSlot(keys.get(i));
             bySlot.computeIfAbsent(slot, s -> new ArrayList<>()).add(i);
         }
         List<List<Integer>> groups = new ArrayList<>(bySlot.size());
@@ -189,6 +229,28 @@ final class RedisGateway implements AutoCloseable {
             }
         }
         return groups;
+    }
+
+    /** The indexes [from, to) as a list, without a stored element per index. */
+    private static final class IndexRange extends AbstractList<Integer> implements RandomAccess {
+        private final int from;
+        private final int size;
+
+        IndexRange(int from, int to) {
+            this.from = from;
+            this.size = to - from;
+        }
+
+        @Override
+        public Integer get(int index) {
+            Objects.checkIndex(index, size);
+            return from + index;
+        }
+
+        @Override
+        public int size() {
+            return size;
+        }
     }
 
     /**

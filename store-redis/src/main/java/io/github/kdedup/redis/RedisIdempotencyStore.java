@@ -107,19 +107,22 @@ public final class RedisIdempotencyStore extends AbstractIdempotencyStore {
     @Override
     protected List<ClaimResult> doClaim(List<ClaimRequest> requests) {
         int size = requests.size();
-        List<String> keys = new ArrayList<>(size);
-        List<String> values = new ArrayList<>(size);
+        String[] keys = new String[size];
+        String[] values = new String[size];
         String[] tokens = new String[size];
-        long[] leases = new long[size];
-        for (int i = 0; i < size; i++) {
-            ClaimRequest request = requests.get(i);
-            tokens[i] = FencingTokens.next();
-            keys.add(RedisRecords.key(keyPrefix, request.namespace(), request.key()));
-            values.add(RedisRecords.inProgress(request, tokens[i]));
-            leases[i] = request.lease().toMillis();
-        }
         String operation = "claim of " + size + " keys";
-        List<@Nullable String> previous = redis.setIfAbsent(keys, values, leases, operation);
+        // Each key and record is built as the gateway sends it, so that Redis works while the rest is encoded.
+        List<@Nullable String> previous = redis.setIfAbsent(
+                size,
+                i -> {
+                    ClaimRequest request = requests.get(i);
+                    tokens[i] = FencingTokens.next();
+                    keys[i] = RedisRecords.key(keyPrefix, request.namespace(), request.key());
+                    values[i] = RedisRecords.inProgress(request, tokens[i]);
+                    return new RedisGateway.Write(
+                            keys[i], values[i], request.lease().toMillis());
+                },
+                operation);
         ClaimResult[] results = new ClaimResult[size];
         List<Integer> reclaims = new ArrayList<>();
         for (int i = 0; i < size; i++) {
@@ -129,7 +132,7 @@ public final class RedisIdempotencyStore extends AbstractIdempotencyStore {
                 results[i] = ClaimResult.claimed(request, tokens[i]);
                 continue;
             }
-            RedisRecords.Decoded record = decode(found, keys.get(i));
+            RedisRecords.Decoded record = decode(found, keys[i]);
             if (record.state() == ClaimState.IN_PROGRESS && record.origin().equals(request.origin())) {
                 reclaims.add(i);
             } else {
@@ -145,13 +148,13 @@ public final class RedisIdempotencyStore extends AbstractIdempotencyStore {
     /** Settles the same-origin in-progress keys by the RECLAIM script, which re-checks atomically. */
     private void reclaim(
             List<ClaimRequest> requests,
-            List<String> keys,
-            List<String> values,
+            String[] keys,
+            String[] values,
             String[] tokens,
             List<Integer> reclaims,
             ClaimResult[] results) {
         List<String> reclaimKeys = new ArrayList<>(reclaims.size());
-        reclaims.forEach(i -> reclaimKeys.add(keys.get(i)));
+        reclaims.forEach(i -> reclaimKeys.add(keys[i]));
         List<Object> answers = redis.evalPerKey(
                 RedisScripts.Script.RECLAIM,
                 reclaimKeys,
@@ -160,7 +163,7 @@ public final class RedisIdempotencyStore extends AbstractIdempotencyStore {
                     ClaimRequest request = requests.get(reclaims.get(j));
                     return List.of(
                             RedisRecords.origin(request.origin()),
-                            values.get(reclaims.get(j)),
+                            values[reclaims.get(j)],
                             Long.toString(request.lease().toMillis()));
                 },
                 "reclaim of " + reclaims.size() + " keys");
@@ -170,9 +173,8 @@ public final class RedisIdempotencyStore extends AbstractIdempotencyStore {
             ClaimRequest request = requests.get(i);
             results[i] = switch (answer.charAt(0)) {
                 case 'C' -> ClaimResult.claimed(request, tokens[i]);
-                case 'R' ->
-                    ClaimResult.reclaimed(request, tokens[i], existing(decode(answer.substring(1), keys.get(i))));
-                default -> ClaimResult.duplicate(request, existing(decode(answer.substring(1), keys.get(i))));
+                case 'R' -> ClaimResult.reclaimed(request, tokens[i], existing(decode(answer.substring(1), keys[i])));
+                default -> ClaimResult.duplicate(request, existing(decode(answer.substring(1), keys[i])));
             };
         }
     }
