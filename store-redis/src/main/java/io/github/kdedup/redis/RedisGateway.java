@@ -67,7 +67,13 @@ final class RedisGateway implements AutoCloseable {
                         ? null
                         : "check masterName '" + sentinel.masterName() + "' (SENTINEL MASTERS lists the names), "
                                 + "that the sentinels " + endpoint.nodes() + " are up and reachable, and "
-                                + "sentinelUser/sentinelPassword (not shown) if the sentinels require a password");
+                                + "sentinelUser/sentinelPassword (not shown) if the sentinels require a password"
+                                // Jedis logs a sentinel's TLS failure and drops it: only the hint can say where to
+                                // look.
+                                + (endpoint.tls() == null
+                                        ? ""
+                                        : "; the sentinels get the master's TLS settings: check caCert/trustStore, "
+                                                + "verifyHostname and the sentinels' tls-port"));
         RedisConnector.Opened opened;
         try {
             opened = RedisConnector.open(endpoint);

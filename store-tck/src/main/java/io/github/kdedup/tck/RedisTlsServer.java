@@ -194,6 +194,19 @@ public final class RedisTlsServer implements AutoCloseable {
         return dir.resolve("ca.crt");
     }
 
+    /**
+     * Returns the server's PEM certificate (for the name {@code localhost}), signed by {@link
+     * #caCert()}: for other TLS servers of a test, such as sentinels.
+     */
+    public Path serverCert() {
+        return dir.resolve("server.crt");
+    }
+
+    /** Returns the server's unencrypted PEM key, the pair of {@link #serverCert()}. */
+    public Path serverKey() {
+        return dir.resolve("server.key");
+    }
+
     /** Returns the PEM certificate of a CA that signed nothing here. */
     public Path otherCaCert() {
         return dir.resolve("other-ca.crt");
