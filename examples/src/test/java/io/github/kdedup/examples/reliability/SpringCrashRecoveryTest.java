@@ -20,7 +20,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -224,7 +223,7 @@ class SpringCrashRecoveryTest {
                             .stream()
                             .filter(e -> e.getValue() != null)
                             .collect(Collectors.toMap(
-                                    Map.Entry::getKey, e -> ((OffsetAndMetadata) e.getValue()).offset()));
+                                    Map.Entry::getKey, e -> e.getValue().offset()));
             if (applied == EVENTS && committed.equals(ends)) {
                 return;
             }
