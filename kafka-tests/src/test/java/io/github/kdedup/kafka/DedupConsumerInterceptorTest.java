@@ -178,6 +178,8 @@ class DedupConsumerInterceptorTest {
         // Holds the shared store open across the consumers, so its records outlive them.
         try (SharedStores.Handle keep = SharedStores.acquire(store)) {
             FaultyMemoryStore memory = FaultyMemoryStoreProvider.opened(store);
+            // the consumers open the store by URI: they share the one this handle holds open
+            assertThat(keep.store()).isSameAs(memory);
             List<String> first = new ArrayList<>();
             try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props(group, store))) {
                 consumer.subscribe(List.of(topic));

@@ -142,4 +142,94 @@ class PendingClaimsTest {
         pending.rewound(P0, 6);
         assertThat(pending.size()).isEqualTo(1);
     }
+
+    @Test
+    @DisplayName("handled claims are completed before the commit; the others stay held")
+    void shouldCompleteHandledClaimsBeforeTheCommit() {
+        claim(P0, 0, 1, 2);
+        pending.handled(P0, 0);
+        pending.handled(P0, 2);
+        pending.handled(P0, 9); // no claim there (a dropped duplicate): nothing happens
+        pending.completeHandled();
+        assertThat(state(P0, 0)).contains(ClaimState.COMPLETED);
+        assertThat(state(P0, 1)).contains(ClaimState.IN_PROGRESS);
+        assertThat(state(P0, 2)).contains(ClaimState.COMPLETED);
+        assertThat(pending.size()).isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("a handled claim whose completion failed is retried, and never released at close")
+    void shouldRetryAFailedHandledCompletionAndNeverReleaseIt() {
+        claim(P0, 0, 1);
+        pending.handled(P0, 0);
+        store.available(false);
+        pending.completeHandled();
+        store.available(true);
+        assertThat(state(P0, 0)).contains(ClaimState.IN_PROGRESS);
+        assertThat(pending.size()).isEqualTo(2);
+        pending.close();
+        assertThat(state(P0, 0))
+                .as("handled above the committed offset: completed, not released")
+                .contains(ClaimState.COMPLETED);
+        assertThat(state(P0, 1)).as("not handled, not committed: released").isEmpty();
+    }
+
+    @Test
+    @DisplayName("a revoked partition completes its handled claims above the committed offset")
+    void shouldCompleteHandledClaimsOfARevokedPartition() {
+        claim(P0, 0, 1, 2);
+        pending.committed(Map.of(P0, new OffsetAndMetadata(1)));
+        pending.handled(P0, 2);
+        pending.revoked(List.of(P0));
+        assertThat(state(P0, 0)).contains(ClaimState.COMPLETED);
+        assertThat(state(P0, 1)).isEmpty();
+        assertThat(state(P0, 2)).contains(ClaimState.COMPLETED);
+        assertThat(pending.size()).isZero();
+    }
+
+    @Test
+    @DisplayName("a rewound partition keeps its handled claims and forgets the others")
+    void shouldKeepHandledClaimsWhenRewound() {
+        claim(P0, 5, 6, 7);
+        pending.handled(P0, 6);
+        pending.rewound(P0, 5);
+        assertThat(pending.size()).isEqualTo(1);
+        pending.completeHandled();
+        assertThat(state(P0, 6)).contains(ClaimState.COMPLETED);
+        assertThat(pending.size()).isZero();
+    }
+
+    @Test
+    @DisplayName("close leaving undecided claims to their lease completes the decided ones and releases none")
+    void shouldLeaveUndecidedClaimsToTheirLease() {
+        claim(P0, 0, 1, 2);
+        claim(P1, 0);
+        pending.committed(Map.of(P0, new OffsetAndMetadata(1)));
+        pending.handled(P0, 1);
+        pending.revoked(List.of(P1), PendingClaims.Undecided.LEAVE_TO_LEASE);
+        assertThat(state(P1, 0)).contains(ClaimState.IN_PROGRESS);
+        pending.close(PendingClaims.Undecided.LEAVE_TO_LEASE);
+        assertThat(state(P0, 0)).contains(ClaimState.COMPLETED);
+        assertThat(state(P0, 1)).contains(ClaimState.COMPLETED);
+        assertThat(state(P0, 2))
+                .as("undecided: kept in progress, so the redelivery reclaims it")
+                .contains(ClaimState.IN_PROGRESS);
+        assertThat(pending.size()).isZero();
+        // the redelivery of the same record reclaims it (same origin) instead of seeing a duplicate
+        assertThat(engine.decide(List.of(record(P0, 2))).get(0).verdict()).isEqualTo(Verdict.OWNED);
+    }
+
+    @Test
+    @DisplayName("several claims at one offset are kept together and completed together")
+    void shouldKeepSeveralClaimsPerOffset() {
+        List<Decision<String, String>> first = engine.decide(List.of(record(P0, 0)));
+        List<Decision<String, String>> second = engine.decide(List.of(record(P1, 7)));
+        pending.add(P0, 0, first.get(0).claim());
+        pending.add(P0, 0, second.get(0).claim());
+        assertThat(pending.size()).isEqualTo(2);
+        pending.committed(Map.of(P0, new OffsetAndMetadata(1)));
+        assertThat(state(P0, 0)).contains(ClaimState.COMPLETED);
+        assertThat(state(P1, 7)).contains(ClaimState.COMPLETED);
+        assertThat(pending.size()).isZero();
+    }
 }

@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A {@link CrashConsumerMain} in a child JVM on the test's class path: counts the lines it prints,
+ * A {@link CrashConsumerMain} (or another main class) in a child JVM on the test's class path: counts the lines it prints,
  * and dies by SIGKILL ({@link Process#destroyForcibly()} on Linux). Its stderr goes to a temporary
  * file whose tail goes into failure messages.
  */
@@ -37,6 +37,13 @@ final class CrashChild implements AutoCloseable {
     }
 
     static CrashChild start(String name, List<String> arguments) throws IOException {
+        List<String> all = new ArrayList<>(List.of("name=" + name));
+        all.addAll(arguments);
+        return start(name, CrashConsumerMain.class, all);
+    }
+
+    /** Starts {@code main} (a class of the test's class path) with these arguments. */
+    static CrashChild start(String name, Class<?> main, List<String> arguments) throws IOException {
         Path stderr = Files.createTempFile("kdedup-child-" + name + "-", ".log");
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -46,8 +53,7 @@ final class CrashChild implements AutoCloseable {
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
                 "-cp",
                 System.getProperty("java.class.path"),
-                CrashConsumerMain.class.getName(),
-                "name=" + name));
+                main.getName()));
         command.addAll(arguments);
         Process process =
                 new ProcessBuilder(command).redirectError(stderr.toFile()).start();

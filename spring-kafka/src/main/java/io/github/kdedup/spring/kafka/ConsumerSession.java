@@ -1,27 +1,20 @@
 package io.github.kdedup.spring.kafka;
 
-import io.github.kdedup.Claim;
-import io.github.kdedup.IdempotencyStoreException;
 import io.github.kdedup.kafka.Decision;
 import io.github.kdedup.kafka.DedupEngine;
+import io.github.kdedup.kafka.PendingClaims;
 import io.github.kdedup.kafka.Verdict;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
-import java.util.TreeMap;
-import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The claims of one consumer of a listener container, from the poll to their end state.
@@ -43,13 +36,15 @@ import org.slf4j.LoggerFactory;
  *       claims them afresh. A handled or committed claim is never released.
  * </ol>
  *
+ * <p>The commit rule itself (what is completed when, what may be released, retrying failed
+ * completions) is core's {@link PendingClaims}, in its handled mode; this class only maps the
+ * container's callbacks onto it and remembers the decisions of the current poll.
+ *
  * <p>Thread-safe (every method is synchronized): the container calls it from its consumer thread,
  * and a commit callback may come from another. A failed completion is logged and retried at the next
  * flush, commit, revocation or close; store calls are bounded in time by the store.
  */
 final class ConsumerSession {
-
-    private static final Logger LOG = LoggerFactory.getLogger(ConsumerSession.class);
 
     /** The session of the consumer this thread runs; set at each poll by the {@link PollCapture}. */
     private static final ThreadLocal<ConsumerSession> CURRENT = new ThreadLocal<>();
@@ -60,23 +55,13 @@ final class ConsumerSession {
     private @Nullable List<ConsumerRecord<?, ?>> captured;
     /** The decisions of the latest poll, per partition and offset. */
     private final Map<TopicPartition, Map<Long, Decision<Object, Object>>> decisions = new HashMap<>();
-    /** The claims held, per partition and offset. */
-    private final Map<TopicPartition, NavigableMap<Long, Held>> held = new HashMap<>();
-    /** Per partition, the highest committed offset seen. */
-    private final Map<TopicPartition, Long> committedOffsets = new HashMap<>();
-
-    private static final class Held {
-        final Claim claim;
-        boolean handled;
-
-        Held(Claim claim) {
-            this.claim = claim;
-        }
-    }
+    /** The claims held, and the commit rule. */
+    private final PendingClaims pending;
 
     ConsumerSession(DedupEngine engine, boolean enabled) {
         this.engine = engine;
         this.enabled = enabled;
+        this.pending = new PendingClaims(engine);
     }
 
     /** Returns the session of the consumer on this thread, or {@code null} when none polled here. */
@@ -113,10 +98,7 @@ final class ConsumerSession {
             }
             // Read again from an earlier offset (a seek after a failure): those records are claimed anew
             // (RECLAIMED, same origin), which fences the unhandled claims held for them here.
-            NavigableMap<Long, Held> claims = held.get(partition);
-            if (claims != null) {
-                claims.tailMap(list.get(0).offset(), true).values().removeIf(h -> !h.handled);
-            }
+            pending.rewound(partition, list.get(0).offset());
             all.addAll(list);
         }
         captured = all;
@@ -181,25 +163,21 @@ final class ConsumerSession {
     private void decideAll(List<ConsumerRecord<?, ?>> records) {
         // One store call for all of them; the engine applies the policies, counts and logs.
         List<Decision<Object, Object>> list = engine.decide((List) records);
+        Map<TopicPartition, List<Decision<Object, Object>>> owned = new HashMap<>();
         for (Decision<Object, Object> d : list) {
             ConsumerRecord<?, ?> r = d.record();
             TopicPartition partition = new TopicPartition(r.topic(), r.partition());
             decisions.computeIfAbsent(partition, p -> new HashMap<>()).put(r.offset(), d);
             if (d.verdict() == Verdict.OWNED) {
-                held.computeIfAbsent(partition, p -> new TreeMap<>()).put(r.offset(), new Held(d.claim()));
+                owned.computeIfAbsent(partition, p -> new ArrayList<>()).add(d);
             }
         }
+        pending.track(owned);
     }
 
     /** The listener returned for a record (a dropped record has no claim, so nothing changes). */
     synchronized void handled(ConsumerRecord<?, ?> record) {
-        NavigableMap<Long, Held> claims = held.get(new TopicPartition(record.topic(), record.partition()));
-        if (claims != null) {
-            Held h = claims.get(record.offset());
-            if (h != null) {
-                h.handled = true;
-            }
-        }
+        pending.handled(new TopicPartition(record.topic(), record.partition()), record.offset());
     }
 
     /** The batch listener returned for these records. */
@@ -209,23 +187,24 @@ final class ConsumerSession {
 
     /** Completes the handled claims in one store call; the container's next commit comes after this. */
     synchronized void flush() {
-        complete(take(h -> h.handled), "after the listener", false);
+        pending.completeHandled();
     }
 
     /** An offset commit succeeded: completes every claim below the committed offsets. */
     synchronized void committed(Map<TopicPartition, OffsetAndMetadata> offsets) {
-        offsets.forEach((partition, meta) -> committedOffsets.merge(partition, meta.offset(), Math::max));
-        complete(take(null), "at commit", false);
+        pending.committed(offsets);
     }
 
     /** Partitions went away (the container committed first): complete what is done, release the rest. */
     synchronized void revoked(Collection<TopicPartition> partitions) {
-        settle(partitions, "revoked partitions " + partitions, false);
+        decisions.keySet().removeAll(partitions);
+        pending.revoked(partitions);
     }
 
     /** The consumer closes: complete what is done, release the rest, forget this thread's link. */
     synchronized void close() {
-        settle(new ArrayList<>(held.keySet()), "close", true);
+        pending.close();
+        decisions.clear();
         if (CURRENT.get() == this) {
             CURRENT.remove();
         }
@@ -233,102 +212,6 @@ final class ConsumerSession {
 
     /** Returns how many claims are held, for tests and diagnostics. */
     synchronized int heldClaims() {
-        return held.values().stream().mapToInt(Map::size).sum();
-    }
-
-    private void settle(Collection<TopicPartition> partitions, String when, boolean last) {
-        List<Claim> done = new ArrayList<>();
-        List<Claim> release = new ArrayList<>();
-        for (TopicPartition partition : partitions) {
-            NavigableMap<Long, Held> claims = held.remove(partition);
-            if (claims == null) {
-                continue;
-            }
-            long committed = committedOffsets.getOrDefault(partition, -1L);
-            claims.forEach((offset, h) -> (h.handled || offset < committed ? done : release).add(h.claim));
-            committedOffsets.remove(partition);
-        }
-        decisions.keySet().removeAll(partitions);
-        complete(done, when, last);
-        if (!release.isEmpty()) {
-            try {
-                engine.release(release);
-            } catch (IdempotencyStoreException e) {
-                LOG.warn(
-                        "could not release {} claims of records not processed ({}); they stay in progress until "
-                                + "their lease ends ({}), and the redelivery of their records reclaims them: {}",
-                        release.size(),
-                        when,
-                        engine.lease(),
-                        e.getMessage());
-            }
-        }
-    }
-
-    /** Removes and returns the held claims that are handled ({@code filter}) or below a committed offset. */
-    private List<Claim> take(@Nullable Predicate<Held> filter) {
-        List<Claim> claims = new ArrayList<>();
-        for (Map.Entry<TopicPartition, NavigableMap<Long, Held>> entry : held.entrySet()) {
-            long committed = committedOffsets.getOrDefault(entry.getKey(), -1L);
-            Iterator<Map.Entry<Long, Held>> it = entry.getValue().entrySet().iterator();
-            while (it.hasNext()) {
-                Map.Entry<Long, Held> e = it.next();
-                if ((filter != null && filter.test(e.getValue())) || e.getKey() < committed) {
-                    claims.add(e.getValue().claim);
-                    it.remove();
-                }
-            }
-        }
-        held.values().removeIf(Map::isEmpty);
-        return claims;
-    }
-
-    /**
-     * Completes the claims and those a failed completion left, in one store call. On a store failure
-     * they are kept for the next chance, or, at the {@code last} chance, left in progress until their
-     * lease ends; never released.
-     */
-    private void complete(List<Claim> claims, String when, boolean last) {
-        List<Claim> all = new ArrayList<>(retry);
-        all.addAll(claims);
-        retry.clear();
-        if (all.isEmpty()) {
-            return;
-        }
-        try {
-            report(engine.complete(all), all.size());
-        } catch (IdempotencyStoreException e) {
-            if (last) {
-                LOG.warn(
-                        "could not complete {} claims of processed records ({}); they stay in progress until their "
-                                + "lease ends ({}): a republished copy is dropped until then: {}",
-                        all.size(),
-                        when,
-                        engine.lease(),
-                        e.getMessage());
-            } else {
-                LOG.warn(
-                        "could not complete {} claims of processed records ({}); retrying at the next poll, commit and "
-                                + "close (until then their keys stay protected): {}",
-                        all.size(),
-                        when,
-                        e.getMessage());
-                retry.addAll(all);
-            }
-        }
-    }
-
-    /** Claims whose completion failed: never released, completed again at the next chance. */
-    private final List<Claim> retry = new ArrayList<>();
-
-    private static void report(List<Boolean> completed, int size) {
-        long stale = completed.stream().filter(c -> !c).count();
-        if (stale > 0) {
-            LOG.warn(
-                    "{} of {} claims were taken over before their completion (a lease ran out, or another consumer "
-                            + "reclaimed the record): those events may have been processed twice",
-                    stale,
-                    size);
-        }
+        return pending.size();
     }
 }
