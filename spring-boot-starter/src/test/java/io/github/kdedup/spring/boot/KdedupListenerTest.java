@@ -265,8 +265,12 @@ class KdedupListenerTest {
         try (ConfigurableApplicationContext first =
                 TestApps.start(TestApps.RecordApp.class, ledger, null, topic, group, props)) {
             await(TIMEOUT, () -> ledger.processed.size() >= 30, "the first instance under way");
+            // Slow the first instance down while the second one starts (seconds on a loaded machine), so
+            // that partitions still hold unprocessed records when the second one joins.
+            ledger.sleepMillis = 200;
             try (ConfigurableApplicationContext second =
                     TestApps.start(TestApps.RecordApp.class, ledger, null, topic, group, props)) {
+                ledger.sleepMillis = 20;
                 await(TIMEOUT, () -> ledger.processed.size() == 300, "300 events");
                 assertThat(ledger.totalProcessed()).isEqualTo(300);
                 // the second instance did take partitions over in the middle
