@@ -186,16 +186,10 @@ final class PostgresDialect extends Dialect {
             return Arrays.asList(results);
         }
         try {
-            if (ownTransaction) {
-                inOwnTransaction(c, () -> {
-                    lookUpByPrimaryKey(c);
-                    lockAndClaim(c, requests, rest, restTokens, state, duration, results);
-                    return null;
-                });
-            } else {
-                // The caller's transaction: its planner settings are the caller's to choose.
-                lockAndClaim(c, requests, rest, restTokens, state, duration, results);
-            }
+            // Not under lookUpByPrimaryKey: this statement also joins its CTEs (input, locked, ins) to
+            // each other, which have no index and need hash joins; and its only scan of the table,
+            // locked, is driven by the batch without any expiry predicate.
+            lockAndClaim(c, requests, rest, restTokens, state, duration, results);
         } catch (SQLException e) {
             if (!ownTransaction || !Attempts.abortedToBreakConflict(e)) {
                 throw e;
