@@ -66,7 +66,9 @@ import org.slf4j.LoggerFactory;
  *       whose rows changed under the statement.
  *   <li>Complete and release are fenced by the token, one statement per batch on PostgreSQL
  *       ({@code UPDATE ... FROM unnest ... RETURNING}, {@code DELETE ... USING unnest ...
- *       RETURNING}); on MariaDB a locking read of the rows still in progress under their tokens,
+ *       RETURNING}), in a transaction of its own that first turns sequential scans and hash and
+ *       merge joins off ({@code SET LOCAL}), so that the rows are found by the primary key however
+ *       stale the table's statistics; on MariaDB a locking read of the rows still in progress under their tokens,
  *       then one UPDATE or DELETE of exactly those rows, in one transaction.
  *   <li>Expired rows stay until purged: {@link #purgeExpired(int)} deletes at most {@code limit}
  *       of them, oldest first; {@link Builder#purgeEvery(Duration)} runs it on a daemon thread.
