@@ -41,7 +41,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *
  * <pre>
  * mvn -B -q -pl benchmarks -am package -DskipTests
- * java -jar benchmarks/target/kdedup-benchmarks.jar summary --profile quick   # about 4 minutes (the summary prints its time)
+ * java -jar benchmarks/target/kdedup-benchmarks.jar summary --profile quick   # about 3 minutes (the summary prints its time)
  * java -jar benchmarks/target/kdedup-benchmarks.jar summary --profile full    # about 12 minutes
  * java -jar benchmarks/target/kdedup-benchmarks.jar summary --smoke           # every target once, no numbers
  * </pre>
