@@ -39,6 +39,11 @@ public abstract class AbstractIdempotencyStore implements IdempotencyStore {
 
     private volatile boolean closed;
 
+    // The primitives as functions, made once: a method reference written at the call would be a new
+    // object on every claim and release.
+    private final Function<List<ClaimRequest>, List<ClaimResult>> claimBatch = this::doClaim;
+    private final Function<List<Claim>, List<Boolean>> releaseBatch = this::doRelease;
+
     /** Creates the base. */
     protected AbstractIdempotencyStore() {}
 
@@ -87,7 +92,7 @@ public abstract class AbstractIdempotencyStore implements IdempotencyStore {
             return List.of();
         }
         if (requests.size() == 1) {
-            return inChunks(requests, this::doClaim, "claim");
+            return inChunks(requests, claimBatch, "claim");
         }
         // The first occurrence of each identity is claimed; firstOf[i] is the first with request i's identity.
         int[] firstOf = firstOccurrences(requests.size(), i -> requests.get(i).namespace(), i -> requests.get(i)
@@ -99,10 +104,10 @@ public abstract class AbstractIdempotencyStore implements IdempotencyStore {
             }
         }
         if (firsts.isWhole()) {
-            return inChunks(requests, this::doClaim, "claim");
+            return inChunks(requests, claimBatch, "claim");
         }
         ClaimResult[] results = new ClaimResult[requests.size()];
-        firsts.putBack(inChunks(firsts.pick(requests), this::doClaim, "claim"), results);
+        firsts.putBack(inChunks(firsts.pick(requests), claimBatch, "claim"), results);
         for (int i = 0; i < requests.size(); i++) {
             if (results[i] == null) {
                 results[i] = ClaimResult.duplicate(requests.get(i), recordMadeBy(results[firstOf[i]]));
@@ -123,7 +128,7 @@ public abstract class AbstractIdempotencyStore implements IdempotencyStore {
     public final List<Boolean> release(List<Claim> claims) {
         requireOpen("release");
         requireNoNulls(claims, "claims");
-        return inRounds(claims, this::doRelease, "release");
+        return inRounds(claims, releaseBatch, "release");
     }
 
     @Override
@@ -265,6 +270,10 @@ public abstract class AbstractIdempotencyStore implements IdempotencyStore {
     }
 
     private <T, R> List<R> inChunks(List<T> items, Function<List<T>, List<R>> operation, String name) {
+        // One item always fits (maxBatchSize is at least 1): a claim per record skips the capabilities.
+        if (items.size() == 1) {
+            return call(items, operation, name);
+        }
         int max = capabilities().maxBatchSize();
         if (items.size() <= max) {
             return call(items, operation, name);

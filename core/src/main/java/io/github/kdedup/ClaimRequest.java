@@ -30,6 +30,14 @@ public record ClaimRequest(
     /** The longest lease: a claim held longer than a day is a stuck consumer, not a slow one. */
     public static final Duration MAX_LEASE = Duration.ofDays(1);
 
+    // A consumer builds every request with the same namespace and owner objects, so the last ones
+    // that passed their checks are remembered and recognised by identity: their text is checked once,
+    // not once per record (the key still is, as it differs). Racy on purpose: a String is immutable
+    // and safely published, and a stale read only means checking again. Never null after the first
+    // request, and a null argument never equals them, since null is checked first.
+    private static @Nullable String checkedNamespace;
+    private static @Nullable String checkedOwner;
+
     /**
      * Checks the components.
      *
@@ -37,15 +45,21 @@ public record ClaimRequest(
      * @throws NullPointerException when a required component is null
      */
     public ClaimRequest {
-        IdempotencyKeys.requireValidNamespace(namespace);
+        if (namespace == null || namespace != checkedNamespace) {
+            IdempotencyKeys.requireValidNamespace(namespace);
+            checkedNamespace = namespace;
+        }
         IdempotencyKeys.requireValidKey(key);
         Objects.requireNonNull(origin, "origin");
         Objects.requireNonNull(owner, "owner");
-        if (owner.isEmpty() || owner.length() > MAX_OWNER_LENGTH) {
-            throw new IllegalArgumentException(
-                    "owner must have 1 to " + MAX_OWNER_LENGTH + " characters, got " + owner.length());
+        if (owner != checkedOwner) {
+            if (owner.isEmpty() || owner.length() > MAX_OWNER_LENGTH) {
+                throw new IllegalArgumentException(
+                        "owner must have 1 to " + MAX_OWNER_LENGTH + " characters, got " + owner.length());
+            }
+            IdempotencyKeys.requireStorable("owner", owner);
+            checkedOwner = owner;
         }
-        IdempotencyKeys.requireStorable("owner", owner);
         if (fingerprint != null && (fingerprint.isEmpty() || fingerprint.length() > MAX_FINGERPRINT_LENGTH)) {
             throw new IllegalArgumentException("fingerprint must be null or have 1 to " + MAX_FINGERPRINT_LENGTH
                     + " characters, got " + fingerprint.length());

@@ -1,6 +1,7 @@
 package io.github.kdedup;
 
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where one copy of an event sits in Kafka: topic, partition and offset.
@@ -19,6 +20,11 @@ public record Origin(String topic, int partition, long offset) {
     /** Kafka's own limit on topic names. */
     public static final int MAX_TOPIC_LENGTH = 249;
 
+    // Kafka gives every record of a partition the same topic object: the last topic that passed its
+    // checks is recognised by identity and not scanned again for each record. Racy on purpose, as in
+    // ClaimRequest: a String is immutable, and a stale read only means checking again.
+    private static @Nullable String checkedTopic;
+
     /**
      * Checks the components.
      *
@@ -27,11 +33,14 @@ public record Origin(String topic, int partition, long offset) {
      */
     public Origin {
         Objects.requireNonNull(topic, "topic");
-        if (topic.isEmpty() || topic.length() > MAX_TOPIC_LENGTH) {
-            throw new IllegalArgumentException(
-                    "origin topic must have 1 to " + MAX_TOPIC_LENGTH + " characters, got " + topic.length());
+        if (topic != checkedTopic) {
+            if (topic.isEmpty() || topic.length() > MAX_TOPIC_LENGTH) {
+                throw new IllegalArgumentException(
+                        "origin topic must have 1 to " + MAX_TOPIC_LENGTH + " characters, got " + topic.length());
+            }
+            IdempotencyKeys.requireStorable("origin topic", topic);
+            checkedTopic = topic;
         }
-        IdempotencyKeys.requireStorable("origin topic", topic);
         if (partition < 0) {
             throw new IllegalArgumentException("origin partition must be >= 0, got " + partition);
         }

@@ -58,6 +58,34 @@ class ClaimRequestTest {
 
     @Test
     @DisplayName(
+            "checks each new namespace, owner and topic, also after an accepted one (the check is skipped by identity only)")
+    void shouldCheckEveryNewText() {
+        Duration lease = Duration.ofMinutes(1);
+        String owner = new String("consumer-1");
+        Origin origin = new Origin(new String("orders"), 0, 1);
+        ClaimRequest first = new ClaimRequest(new String("ns"), "k1", origin, owner, null, lease);
+        // The same objects again: accepted without a second scan.
+        assertThat(new ClaimRequest(first.namespace(), "k2", origin, owner, null, lease).owner())
+                .isSameAs(owner);
+        // Equal-looking and bad texts right after: each is a new object, so each is checked.
+        assertThatThrownBy(() -> new ClaimRequest("ns\u0000", "k3", origin, owner, null, lease))
+                .hasMessageContaining("namespace");
+        assertThatThrownBy(() -> new ClaimRequest(first.namespace(), "k3", origin, "consumer-1\uD800", null, lease))
+                .hasMessageContaining("owner")
+                .hasMessageContaining("index 10");
+        assertThatThrownBy(() -> new ClaimRequest(first.namespace(), "k3", origin, "", null, lease))
+                .hasMessageContaining("owner must have 1 to");
+        assertThatThrownBy(() -> new Origin("orders\u0000", 0, 1)).hasMessageContaining("origin topic");
+        assertThatThrownBy(() -> new Origin("", 0, 1)).hasMessageContaining("origin topic");
+        assertThatThrownBy(() -> new ClaimRequest(null, "k", origin, owner, null, lease))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("namespace must not be null");
+        assertThatThrownBy(() -> new ClaimRequest(first.namespace(), "k", origin, null, null, lease))
+                .isInstanceOf(NullPointerException.class);
+    }
+
+    @Test
+    @DisplayName(
             "rejects text no store can keep (U+0000, unpaired surrogates) in owner, topic and fingerprint, naming field and position")
     void shouldRejectUnstorableText() {
         Duration lease = Duration.ofMinutes(1);

@@ -5,6 +5,7 @@ import io.github.kdedup.benchmarks.Target.Role;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +41,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *
  * <pre>
  * mvn -B -q -pl benchmarks -am package -DskipTests
- * java -jar benchmarks/target/kdedup-benchmarks.jar summary --profile quick   # about 2.5 minutes
+ * java -jar benchmarks/target/kdedup-benchmarks.jar summary --profile quick   # about 3 minutes (the summary prints its time)
  * java -jar benchmarks/target/kdedup-benchmarks.jar summary --profile full    # about 12 minutes
  * java -jar benchmarks/target/kdedup-benchmarks.jar summary --smoke           # every target once, no numbers
  * </pre>
@@ -113,7 +114,14 @@ public final class Summary {
                                                     Target.SpringJdbcMariaDb),
                                             List.of(PEER_BATCH),
                                             List.of("0"))),
-                            List.of("plain", "interceptor:memory", "interceptor:redis"),
+                            // Both ways in on the two stores a consumer most often runs with; the SQL stores'
+                            // consumers take longer per invocation and run in the full profile only.
+                            List.of(
+                                    "plain",
+                                    "interceptor:memory",
+                                    "interceptor:redis",
+                                    "processor:memory",
+                                    "processor:redis"),
                             1,
                             // One warm-up second leaves the memory store half compiled (7x slower).
                             2,
@@ -244,6 +252,9 @@ public final class Summary {
             }
         }
         Profile profile = Profile.of(profileName);
+        long started = System.nanoTime();
+        // The machine is shared: the load average beside the duration says how much the numbers can be trusted.
+        double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         Path dir = out != null ? out : defaultOut(profile);
         try {
             Files.createDirectories(dir);
@@ -261,7 +272,17 @@ public final class Summary {
         Map<String, Score> scores = new LinkedHashMap<>();
         collect(scores, claimResults);
         collect(scores, consumeResults);
-        String report = report(profile.name(), scores);
+        long seconds = Math.round((System.nanoTime() - started) / 1e9);
+        String report = report(profile.name(), scores)
+                + String.format(
+                        Locale.ROOT,
+                        "%nThe run took %d min %02d s (wall clock, JMH forks included); load average %.1f at the start,"
+                                + " %.1f at the end, on %d cores.%n",
+                        seconds / 60,
+                        seconds % 60,
+                        loadBefore,
+                        ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
+                        Runtime.getRuntime().availableProcessors());
         System.out.println();
         System.out.println(report);
         write(dir.resolve(profile.name() + "-summary.md"), report);

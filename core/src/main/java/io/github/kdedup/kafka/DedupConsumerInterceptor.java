@@ -157,10 +157,15 @@ public class DedupConsumerInterceptor<K, V> implements ConsumerInterceptor<K, V>
         pending.track(decisions);
         Map<TopicPartition, List<ConsumerRecord<K, V>>> kept = new LinkedHashMap<>();
         decisions.forEach((partition, list) -> {
+            // One list per partition, sized once, rather than a map lookup per record.
+            List<ConsumerRecord<K, V>> keep = new ArrayList<>(list.size());
             for (Decision<K, V> d : list) {
                 if (d.verdict().process()) {
-                    kept.computeIfAbsent(partition, p -> new ArrayList<>()).add(d.record());
+                    keep.add(d.record());
                 }
+            }
+            if (!keep.isEmpty()) {
+                kept.put(partition, keep);
             }
         });
         return new ConsumerRecords<>(kept, records.nextOffsets());

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -144,19 +145,29 @@ public final class DedupEngine {
      * @param records the poll
      * @param <K> the key type
      * @param <V> the value type
-     * @return the decisions grouped by partition, each list in offset order, partitions in poll order
+     * @return the decisions grouped by partition, each list unmodifiable and in offset order, partitions
+     *     in poll order
      * @throws IdempotencyStoreException when the store fails and {@code on-store-unavailable=fail}
      * @throws DedupPolicyException when a policy set to fail refuses a record; claims this batch took
      *     are released first
      */
     public <K, V> Map<TopicPartition, List<Decision<K, V>>> decide(ConsumerRecords<K, V> records) {
+        // The poll is laid out partition by partition, so each partition's decisions are one contiguous
+        // run of the answer: no TopicPartition and no map lookup per record, one view per partition.
+        Set<TopicPartition> partitions = records.partitions();
         List<ConsumerRecord<K, V>> all = new ArrayList<>(records.count());
-        records.forEach(all::add);
+        for (TopicPartition partition : partitions) {
+            all.addAll(records.records(partition));
+        }
+        List<Decision<K, V>> decisions = decide(all);
         Map<TopicPartition, List<Decision<K, V>>> grouped = new LinkedHashMap<>();
-        for (Decision<K, V> d : decide(all)) {
-            TopicPartition partition =
-                    new TopicPartition(d.record().topic(), d.record().partition());
-            grouped.computeIfAbsent(partition, p -> new ArrayList<>()).add(d);
+        int from = 0;
+        for (TopicPartition partition : partitions) {
+            int to = from + records.records(partition).size();
+            if (to > from) {
+                grouped.put(partition, decisions.subList(from, to));
+            }
+            from = to;
         }
         return grouped;
     }

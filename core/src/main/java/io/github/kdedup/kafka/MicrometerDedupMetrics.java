@@ -2,6 +2,7 @@ package io.github.kdedup.kafka;
 
 import io.github.kdedup.ClaimOutcome;
 import io.github.kdedup.ClaimResult;
+import io.github.kdedup.DuplicateCause;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -35,14 +36,23 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code kdedup.store.latency} (timer, tags {@code operation} and {@code result}: ok, error).
  * </ul>
  *
- * <p>Each meter is looked up once per namespace and tag values and kept, so recording a claim costs a
- * map lookup, not a registration. Thread-safe.
+ * <p>Each meter is looked up once per namespace and tag values and kept, so recording a claim costs one
+ * map lookup by namespace (the claim's counters sit in an array by outcome and cause), not a
+ * registration and not a key list per record. Thread-safe.
  */
 public final class MicrometerDedupMetrics implements DedupMetrics {
 
     private final MeterRegistry registry;
     /** Meters by name and tags, so that each is registered once, not once per record. */
     private final Map<List<String>, Meter> meters = new ConcurrentHashMap<>();
+
+    // Per namespace, the counters claimed() touches, filled on first use so that a meter is registered
+    // only once something is counted: outcomes by ordinal, then causes by ordinal, then takeovers and
+    // mismatches. A racy fill is harmless, since counter() returns the one meter of a name and tags.
+    private static final int CAUSES = ClaimOutcome.values().length;
+    private static final int TAKEOVERS = CAUSES + DuplicateCause.values().length;
+    private static final int MISMATCHES = TAKEOVERS + 1;
+    private final Map<String, Counter[]> claimCounters = new ConcurrentHashMap<>();
 
     private MicrometerDedupMetrics(MeterRegistry registry) {
         this.registry = Objects.requireNonNull(registry, "registry");
@@ -65,16 +75,39 @@ public final class MicrometerDedupMetrics implements DedupMetrics {
 
     @Override
     public void claimed(String namespace, ClaimResult result) {
-        counter("kdedup.claims", namespace, "outcome", lower(result.outcome().name()))
-                .increment();
-        result.cause().ifPresent(cause -> counter("kdedup.duplicates", namespace, "cause", lower(cause.name()))
-                .increment());
-        if (result.outcome() == ClaimOutcome.RECLAIMED) {
-            counter("kdedup.lease.takeovers", namespace).increment();
+        Counter[] counters = claimCounters.computeIfAbsent(namespace, n -> new Counter[MISMATCHES + 1]);
+        ClaimOutcome outcome = result.outcome();
+        Counter claims = counters[outcome.ordinal()];
+        if (claims == null) {
+            claims = counter("kdedup.claims", namespace, "outcome", lower(outcome.name()));
+            counters[outcome.ordinal()] = claims;
+        }
+        claims.increment();
+        if (outcome == ClaimOutcome.CLAIMED) {
+            return; // a fresh claim has no cause, no takeover and no fingerprint to compare
+        }
+        DuplicateCause cause = result.cause().orElseThrow();
+        Counter duplicates = counters[CAUSES + cause.ordinal()];
+        if (duplicates == null) {
+            duplicates = counter("kdedup.duplicates", namespace, "cause", lower(cause.name()));
+            counters[CAUSES + cause.ordinal()] = duplicates;
+        }
+        duplicates.increment();
+        if (outcome == ClaimOutcome.RECLAIMED) {
+            counted(counters, TAKEOVERS, "kdedup.lease.takeovers", namespace);
         }
         if (result.fingerprintMismatch()) {
-            counter("kdedup.fingerprint.mismatches", namespace).increment();
+            counted(counters, MISMATCHES, "kdedup.fingerprint.mismatches", namespace);
         }
+    }
+
+    private void counted(Counter[] counters, int slot, String name, String namespace) {
+        Counter counter = counters[slot];
+        if (counter == null) {
+            counter = counter(name, namespace);
+            counters[slot] = counter;
+        }
+        counter.increment();
     }
 
     @Override
