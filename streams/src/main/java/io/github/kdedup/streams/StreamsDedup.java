@@ -175,7 +175,11 @@ public final class StreamsDedup {
      * <p>Same results, fewer round trips: the processor uses a decision taken at poll time only for the
      * record it was taken for (same origin, key and fingerprint, enough lease left), and claims any other
      * record itself (records of other sources, a topic whose records a step before changes, a store that
-     * failed at poll time). The rules are the processor's: see {@link DedupPollInterceptor}.
+     * failed at poll time). The rules are the processor's: see {@link DedupPollInterceptor}. One
+     * difference shows: a {@code DedupListener} and the DEBUG line hear of a duplicate at poll time,
+     * with the record as polled ({@code byte[]} key and value).
+     *
+     * <p>Thread-safe (it changes only the given properties); idempotent.
      *
      * @param streamsProperties the application's properties; changed in place
      * @return the same properties
