@@ -49,7 +49,10 @@ import org.slf4j.LoggerFactory;
  *       {@link FixedKeyProcessorContext#recordMetadata()}, key, value, headers, timestamp), so the key
  *       extractors and fingerprints of {@link DedupConfig} apply unchanged.
  *   <li>{@link DedupEngine#decide(List)} claims it (one store call) and applies the policies, metrics,
- *       listener and DEBUG lines of every kdedup entry point.
+ *       listener and DEBUG lines of every kdedup entry point. With {@link StreamsDedup#claimAtPoll},
+ *       the decision {@link DedupPollInterceptor} took for the whole poll is used instead, when it is
+ *       for this step, this origin, the key and fingerprint extracted here, and enough lease is left
+ *       ({@link PollClaims}); otherwise the record is claimed here.
  *   <li>OWNED: the claim is tracked with its input offset, then the record is forwarded. UNGUARDED:
  *       forwarded without a claim. DUPLICATE: dropped, or forwarded with the {@link
  *       StreamsDedup#DUPLICATE_HEADER} headers in the marking variant. SKIPPED: dropped.
