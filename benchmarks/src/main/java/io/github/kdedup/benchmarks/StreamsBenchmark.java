@@ -57,7 +57,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * duplicate) from its start until it has committed the end of every input partition, then closes it.
  * So the score includes the application's start (group join, producer initialisation), the same for
  * both modes, and the cost kdedup adds: one claim per record (Kafka Streams hands a processor one
- * record at a time) and one completion call per task per commit check. The primary score is
+ * record at a time), or one per poll with {@code kdedup-poll}, and one completion call per task per
+ * commit check. The primary score is
  * invocations per second; the {@code records} counter is records per second.
  *
  * <p>Run it (servers: see {@link Services}):
@@ -84,8 +85,12 @@ public class StreamsBenchmark {
     private static final String OUTPUT = "bench-streams-out";
     private static final Duration GIVE_UP_AFTER = Duration.ofMinutes(2);
 
-    /** {@code plain}, or {@code kdedup:<store>} with a store of {@link Services#storeUri}. */
-    @Param({"plain", "kdedup:memory", "kdedup:redis"})
+    /**
+     * {@code plain}, or {@code kdedup:<store>} with a store of {@link Services#storeUri} (the processor
+     * claims each record), or {@code kdedup-poll:<store>} (the same, with {@code
+     * StreamsDedup.claimAtPoll}: the main consumer's interceptor claims each poll in one call).
+     */
+    @Param({"plain", "kdedup:memory", "kdedup:redis", "kdedup-poll:memory", "kdedup-poll:redis"})
     public String mode;
 
     /** Records produced once and consumed by every invocation. */
@@ -120,12 +125,13 @@ public class StreamsBenchmark {
      */
     @Setup(Level.Trial)
     public void startBroker() throws Exception {
-        if (!mode.equals("plain") && !mode.startsWith("kdedup:")) {
-            throw new IllegalArgumentException("mode must be plain or kdedup:<store>, got '" + mode + "'");
+        if (!mode.equals("plain") && !mode.startsWith("kdedup:") && !mode.startsWith("kdedup-poll:")) {
+            throw new IllegalArgumentException(
+                    "mode must be plain, kdedup:<store> or kdedup-poll:<store>, got '" + mode + "'");
         }
         id = Services.randomId();
-        if (mode.startsWith("kdedup:")) {
-            store = mode.substring("kdedup:".length());
+        if (!mode.equals("plain")) {
+            store = mode.substring(mode.indexOf(':') + 1);
             storeUri = Services.storeUri(store, id);
         }
         EmbeddedKafka started = EmbeddedKafka.start();
@@ -182,6 +188,9 @@ public class StreamsBenchmark {
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         props.put(StreamsConfig.STATE_DIR_CONFIG, tempDir());
+        if (mode.startsWith("kdedup-poll:")) {
+            StreamsDedup.claimAtPoll(props);
+        }
         try (KafkaStreams streams = new KafkaStreams(builder.build(), props);
                 Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             streams.start();

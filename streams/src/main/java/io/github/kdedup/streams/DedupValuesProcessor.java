@@ -1,7 +1,9 @@
 package io.github.kdedup.streams;
 
 import io.github.kdedup.Claim;
+import io.github.kdedup.ClaimRequest;
 import io.github.kdedup.ClaimResult;
+import io.github.kdedup.IdempotencyKeys;
 import io.github.kdedup.IdempotencyStoreException;
 import io.github.kdedup.kafka.Decision;
 import io.github.kdedup.kafka.DedupConfig;
@@ -13,6 +15,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.kafka.clients.admin.Admin;
@@ -46,7 +49,10 @@ import org.slf4j.LoggerFactory;
  *       {@link FixedKeyProcessorContext#recordMetadata()}, key, value, headers, timestamp), so the key
  *       extractors and fingerprints of {@link DedupConfig} apply unchanged.
  *   <li>{@link DedupEngine#decide(List)} claims it (one store call) and applies the policies, metrics,
- *       listener and DEBUG lines of every kdedup entry point.
+ *       listener and DEBUG lines of every kdedup entry point. With {@link StreamsDedup#claimAtPoll},
+ *       the decision {@link DedupPollInterceptor} took for the whole poll is used instead, when it is
+ *       for this step, this origin, the key and fingerprint extracted here, and enough lease is left
+ *       ({@link PollClaims}); otherwise the record is claimed here.
  *   <li>OWNED: the claim is tracked with its input offset, then the record is forwarded. UNGUARDED:
  *       forwarded without a claim. DUPLICATE: dropped, or forwarded with the {@link
  *       StreamsDedup#DUPLICATE_HEADER} headers in the marking variant. SKIPPED: dropped.
@@ -90,6 +96,11 @@ final class DedupValuesProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
     private SharedResources.@Nullable Lease lease;
     private @Nullable DedupEngine engine;
     private @Nullable Cancellable punctuator;
+    private PollClaims.@Nullable Step step;
+    /** How old a claim taken at poll time may be and still be used; 0: never (the lease is too short). */
+    private long pollClaimsFreshForNanos;
+    /** The partition of the last record: consecutive records mostly share it, so it is not built anew. */
+    private @Nullable TopicPartition lastPartition;
 
     DedupValuesProcessor(DedupValuesSupplier<K, V> supplier) {
         this.supplier = supplier;
@@ -112,7 +123,8 @@ final class DedupValuesProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
                 .acquire(
                         applicationId,
                         id -> Admin.create(streams.getAdminConfigs(id + "-kdedup-admin")),
-                        checkInterval);
+                        checkInterval,
+                        config);
         try {
             this.engine = DedupEngine.create(
                     taken.store(), config, DedupEngine.newOwner(applicationId + "-" + context.taskId(), "streams"));
@@ -121,6 +133,13 @@ final class DedupValuesProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
             throw e;
         }
         this.lease = taken;
+        this.step = taken.step();
+        this.lastPartition = null;
+        // A claim taken at poll time has already spent part of its lease when its record comes; what is
+        // left must still outlive the commit of the record and its check, as a claim taken here does.
+        this.pollClaimsFreshForNanos = Math.max(
+                0,
+                config.lease().minus(leastLease(commitInterval, checkInterval)).toNanos());
         this.punctuator = context.schedule(checkInterval, PunctuationType.WALL_CLOCK_TIME, now -> completeCommitted());
         LOG.debug(
                 "kdedup processor of task {} ready on {} (namespace {}, {}, commit check every {})",
@@ -136,7 +155,7 @@ final class DedupValuesProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
      * while its record is still being processed and let a republished copy through.
      */
     private static void requireLeaseLongEnough(DedupConfig config, Duration commitInterval, Duration checkInterval) {
-        Duration least = commitInterval.plus(checkInterval).plusSeconds(10);
+        Duration least = leastLease(commitInterval, checkInterval);
         if (config.lease().compareTo(least) < 0) {
             throw new ConfigException(
                     DedupConfig.LEASE,
@@ -150,14 +169,25 @@ final class DedupValuesProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
         }
     }
 
+    private static Duration leastLease(Duration commitInterval, Duration checkInterval) {
+        return commitInterval.plus(checkInterval).plusSeconds(10);
+    }
+
     @Override
     public void process(FixedKeyRecord<K, V> record) {
         FixedKeyProcessorContext<K, V> ctx = requireInitialised();
         ConsumerRecord<K, V> source = asConsumerRecord(ctx, record);
-        Decision<K, V> decision = decide(source);
+        TopicPartition partition = partitionOf(source);
+        Decision<K, V> decision = takenAtPoll(partition, source);
+        if (decision == null) {
+            if (pollClaimsFreshForNanos > 0) {
+                step.learn(source.topic()); // the interceptor, if set, claims this topic's next polls ahead
+            }
+            decision = decide(source);
+        }
         switch (decision.verdict()) {
             case OWNED -> {
-                claims.add(new TopicPartition(source.topic(), source.partition()), source.offset(), decision.claim());
+                claims.add(partition, source.offset(), decision.claim());
                 ctx.forward(record);
             }
             case UNGUARDED -> ctx.forward(record);
@@ -167,6 +197,77 @@ final class DedupValuesProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
                 }
             }
             case SKIPPED -> {}
+        }
+    }
+
+    private TopicPartition partitionOf(ConsumerRecord<K, V> source) {
+        TopicPartition last = lastPartition;
+        if (last != null
+                && last.partition() == source.partition()
+                && last.topic().equals(source.topic())) {
+            return last;
+        }
+        TopicPartition partition = new TopicPartition(source.topic(), source.partition());
+        lastPartition = partition;
+        return partition;
+    }
+
+    /**
+     * The decision {@link DedupPollInterceptor} took for this record when it was polled, if it may be
+     * used: taken for this step, with enough lease left, and for the key and fingerprint this record has
+     * here. Otherwise null, and the record is claimed now (same origin: a claim taken at poll time is
+     * RECLAIMED, its token fenced).
+     */
+    private @Nullable Decision<K, V> takenAtPoll(TopicPartition partition, ConsumerRecord<K, V> source) {
+        if (pollClaimsFreshForNanos <= 0) {
+            return null;
+        }
+        PollClaims.Early early = PollClaims.take(partition, source.offset());
+        if (early == null || early.step() != step) {
+            return null;
+        }
+        if (System.nanoTime() - early.polledAt() > pollClaimsFreshForNanos) {
+            return null;
+        }
+        ClaimResult result = early.result();
+        if (!claimedAsIs(source, result.request())) {
+            // A step before this one changed the key or value: what was polled is not what is
+            // deduplicated here. Stop claiming this topic at poll time, and give the claim back (nothing
+            // was forwarded under it; a claim under the raw key could only get in the way).
+            if (step.refuse(source.topic())) {
+                LOG.info(
+                        "kdedup stops claiming {} at poll time: the record at {} reaches the step with another key or "
+                                + "fingerprint than it was polled with (a step before changes it); each record is "
+                                + "claimed by the processor",
+                        source.topic(),
+                        Decision.origin(source));
+            }
+            if (result.owns()) {
+                try {
+                    engine.release(List.of(result.claim()));
+                } catch (IdempotencyStoreException e) {
+                    LOG.debug("could not release the claim taken at poll time for {}", Decision.origin(source), e);
+                }
+            }
+            return null;
+        }
+        return new Decision<>(source, early.verdict(), result);
+    }
+
+    private boolean claimedAsIs(ConsumerRecord<K, V> source, ClaimRequest claimed) {
+        DedupConfig config = supplier.config();
+        try {
+            String key = config.keyExtractor().extract(source);
+            if (key == null) {
+                return false;
+            }
+            if (config.hashLongKeys()) {
+                key = IdempotencyKeys.hashIfLong(key);
+            }
+            return key.equals(claimed.key())
+                    && Objects.equals(config.fingerprinter().fingerprint(source), claimed.fingerprint());
+        } catch (RuntimeException e) {
+            return false;
         }
     }
 
@@ -236,7 +337,7 @@ final class DedupValuesProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
 
     /** The punctuation: completes the claims whose input offsets are now committed. Never throws. */
     private void completeCommitted() {
-        if (claims.size() == 0) {
+        if (claims.isEmpty()) {
             return;
         }
         SharedResources.Lease l = lease;
@@ -286,6 +387,8 @@ final class DedupValuesProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
             claims.clear();
             lease = null;
             engine = null;
+            step = null;
+            lastPartition = null;
             context = null;
             punctuator = null;
             supplier.resources().release(l);
@@ -294,7 +397,7 @@ final class DedupValuesProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
 
     /** Completes what is committed; leaves the rest in progress for the next owner to reclaim. */
     private void settle(SharedResources.Lease l) {
-        if (claims.size() == 0) {
+        if (claims.isEmpty()) {
             return;
         }
         Set<TopicPartition> partitions = claims.partitions();

@@ -2,6 +2,7 @@ package io.github.kdedup.streams;
 
 import io.github.kdedup.IdempotencyStore;
 import io.github.kdedup.IdempotencyStores;
+import io.github.kdedup.kafka.DedupConfig;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -13,13 +14,16 @@ import org.jspecify.annotations.Nullable;
  * What the processors of one supplier share, per application: the store (opened from its URI, unless
  * the user gave an instance) and the {@link CommittedOffsets} reader with its Admin client. Opened by
  * the first processor that starts and closed when the last one closes, so that nothing is left open
- * after {@code KafkaStreams.close()}. Thread-safe: tasks start and stop on several stream threads.
+ * after {@code KafkaStreams.close()}; meanwhile the step is registered in {@link PollClaims} for {@link
+ * DedupPollInterceptor}. Thread-safe: tasks start and stop on several stream threads.
  */
 final class SharedResources {
 
     private final @Nullable IdempotencyStore givenStore;
     private final @Nullable String storeUri;
     private final Map<String, Entry> byApplication = new HashMap<>();
+    /** The last step of each application, kept after its resources closed for what it learned. */
+    private final Map<String, PollClaims.Step> lastSteps = new HashMap<>();
 
     SharedResources(@Nullable IdempotencyStore givenStore, @Nullable String storeUri) {
         this.givenStore = givenStore;
@@ -27,7 +31,7 @@ final class SharedResources {
     }
 
     /** What one processor holds; give it back once with {@link #release}. */
-    record Lease(String applicationId, IdempotencyStore store, CommittedOffsets offsets) {}
+    record Lease(String applicationId, IdempotencyStore store, CommittedOffsets offsets, PollClaims.Step step) {}
 
     /**
      * Takes one more reference to the application's resources, opening them for the first.
@@ -35,9 +39,12 @@ final class SharedResources {
      * @param applicationId the application id
      * @param adminFactory creates the Admin client of that application
      * @param checkInterval the least time between two reads of the committed offsets
+     * @param config the step's settings, namespace resolved, for the claims taken at poll time ({@link
+     *     PollClaims}); the first processor's are kept (every processor of a supplier resolves the same)
      * @return the lease
      */
-    synchronized Lease acquire(String applicationId, Function<String, Admin> adminFactory, Duration checkInterval) {
+    synchronized Lease acquire(
+            String applicationId, Function<String, Admin> adminFactory, Duration checkInterval, DedupConfig config) {
         Entry entry = byApplication.get(applicationId);
         if (entry == null) {
             IdempotencyStore store = givenStore != null ? givenStore : IdempotencyStores.open(storeUri);
@@ -51,8 +58,12 @@ final class SharedResources {
                 }
                 throw e;
             }
-            entry = new Entry(new Lease(applicationId, store, offsets));
+            PollClaims.Step last = lastSteps.get(applicationId);
+            PollClaims.Step step = last == null ? new PollClaims.Step(config, store) : last.reopened(config, store);
+            lastSteps.put(applicationId, step);
+            entry = new Entry(new Lease(applicationId, store, offsets, step));
             byApplication.put(applicationId, entry);
+            PollClaims.register(applicationId, step);
         }
         entry.references++;
         return entry.lease;
@@ -65,6 +76,7 @@ final class SharedResources {
             return;
         }
         byApplication.remove(lease.applicationId());
+        PollClaims.unregister(lease.applicationId(), lease.step());
         try {
             lease.offsets().close();
         } finally {

@@ -31,9 +31,22 @@ final class TaskClaims {
 
     /** Tracks the claim taken for a record read at {@code offset} of {@code partition}. */
     void add(TopicPartition partition, long offset, Claim claim) {
-        pending.computeIfAbsent(partition, p -> new TreeMap<>())
-                .computeIfAbsent(offset, o -> new ArrayList<>(1))
-                .add(claim);
+        NavigableMap<Long, List<Claim>> claims = pending.computeIfAbsent(partition, p -> new TreeMap<>());
+        List<Claim> atOffset = claims.get(offset);
+        if (atOffset == null) {
+            // Mostly one claim per offset: an immutable list of one, replaced in the rare case of more
+            // (an upstream flatMap), rather than an ArrayList per record.
+            claims.put(offset, List.of(claim));
+        } else {
+            List<Claim> more = new ArrayList<>(atOffset);
+            more.add(claim);
+            claims.put(offset, more);
+        }
+    }
+
+    /** Returns whether no claim is held. */
+    boolean isEmpty() {
+        return committed.isEmpty() && pending.isEmpty();
     }
 
     /** Returns the partitions with claims whose offsets are not known to be committed. */

@@ -3,16 +3,21 @@ package io.github.kdedup.streams;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.kdedup.ClaimRequest;
+import io.github.kdedup.ClaimResult;
 import io.github.kdedup.ClaimState;
 import io.github.kdedup.IdempotencyStore;
+import io.github.kdedup.Origin;
 import io.github.kdedup.kafka.DedupConfig;
 import io.github.kdedup.kafka.MissingKeyPolicy;
 import io.github.kdedup.kafka.StoreUnavailablePolicy;
+import io.github.kdedup.kafka.Verdict;
 import io.github.kdedup.memory.MemoryIdempotencyStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -239,6 +244,70 @@ class DedupValuesRulesTest {
             assertThatThrownBy(() -> supplier.withCommitCheckInterval(Duration.ofMillis(1)))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("at least 10 ms");
+        }
+    }
+
+    @Nested
+    @DisplayName("decisions taken at poll time (claimAtPoll)")
+    class TakenAtPoll {
+
+        @AfterEach
+        void forget() {
+            PollClaims.clearThread();
+        }
+
+        /** Claims {@code key} for orders-0@offset as the interceptor would, and leaves the decision. */
+        private ClaimResult claimAtPoll(String key, long offset, long polledAt) {
+            PollClaims.Step step = PollClaims.steps(app).get(0);
+            ClaimResult result = store.claim(List.of(new ClaimRequest(
+                            app, key, new Origin("orders", 0, offset), "poll", null, Duration.ofMinutes(5))))
+                    .get(0);
+            PollClaims.keep(
+                    new TopicPartition("orders", 0),
+                    new PollClaims.Early(offset, step, Verdict.OWNED, result, polledAt));
+            return result;
+        }
+
+        @Test
+        @DisplayName("should forward under the poll's claim without claiming again")
+        void shouldUseThePollsClaim() {
+            start(StreamsDedup.dropDuplicates(store, config().build()));
+            ClaimResult atPoll = claimAtPoll("e1", 0, System.nanoTime());
+
+            send("e1", "first");
+
+            assertThat(output.readValuesToList()).containsExactly("first");
+            assertThat(store.find(app, "e1").orElseThrow().token())
+                    .as("the poll's token, not reclaimed")
+                    .isEqualTo(atPoll.claim().token());
+        }
+
+        @Test
+        @DisplayName("should claim again when too little of the poll's lease is left")
+        void shouldReclaimAStaleDecision() {
+            start(StreamsDedup.dropDuplicates(store, config().build()));
+            ClaimResult atPoll =
+                    claimAtPoll("e1", 0, System.nanoTime() - Duration.ofHours(1).toNanos());
+
+            send("e1", "first");
+
+            assertThat(output.readValuesToList()).containsExactly("first");
+            assertThat(store.find(app, "e1").orElseThrow().token())
+                    .as("reclaimed by the processor (same origin)")
+                    .isNotEqualTo(atPoll.claim().token());
+        }
+
+        @Test
+        @DisplayName("should claim itself and give the poll's claim back when the record's key is not the one polled")
+        void shouldIgnoreADecisionForAnotherKey() {
+            start(StreamsDedup.dropDuplicates(store, config().build()));
+            claimAtPoll("as-polled", 0, System.nanoTime());
+
+            send("e1", "first");
+
+            assertThat(output.readValuesToList()).containsExactly("first");
+            assertThat(store.find(app, "e1")).isPresent();
+            assertThat(store.find(app, "as-polled")).as("released").isEmpty();
         }
     }
 }

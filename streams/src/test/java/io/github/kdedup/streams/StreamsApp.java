@@ -32,6 +32,9 @@ final class StreamsApp implements AutoCloseable {
         this.failures = failures;
     }
 
+    /** The system property that makes {@link #properties} claim at poll time; passed on to child JVMs. */
+    static final String CLAIM_AT_POLL = "kdedup.test.claimAtPoll";
+
     static Properties properties(String applicationId, String guarantee) {
         return properties(applicationId, guarantee, TestKafka.bootstrapServers());
     }
@@ -46,6 +49,10 @@ final class StreamsApp implements AutoCloseable {
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), "6000");
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), "500");
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        if (Boolean.getBoolean(CLAIM_AT_POLL)) {
+            // -Dkdedup.test.claimAtPoll=true runs every broker test with the poll-time claims
+            StreamsDedup.claimAtPoll(p);
+        }
         try {
             p.put(
                     StreamsConfig.STATE_DIR_CONFIG,

@@ -126,6 +126,7 @@ class StreamsCrashTest {
                     "-XX:+UseSerialGC",
                     "-XX:TieredStopAtLevel=1",
                     "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                    "-D" + StreamsApp.CLAIM_AT_POLL + "=" + Boolean.getBoolean(StreamsApp.CLAIM_AT_POLL),
                     "-cp",
                     System.getProperty("java.class.path"),
                     StreamsCrashMain.class.getName()));
