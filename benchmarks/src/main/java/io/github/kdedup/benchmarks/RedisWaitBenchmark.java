@@ -6,12 +6,8 @@ import io.github.kdedup.ClaimResult;
 import io.github.kdedup.IdempotencyStore;
 import io.github.kdedup.IdempotencyStores;
 import io.github.kdedup.Origin;
-import java.io.IOException;
-import java.net.ServerSocket;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.github.kdedup.tck.RedisServerProcess;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.AuxCounters;
@@ -61,8 +57,8 @@ public class RedisWaitBenchmark {
     @Param({"500"})
     public int batchSize;
 
-    private final List<Process> servers = new ArrayList<>();
-    private Path dir;
+    private RedisServerProcess master;
+    private RedisServerProcess replica;
     private IdempotencyStore store;
     private List<List<ClaimRequest>> batches;
     private int next;
@@ -89,12 +85,9 @@ public class RedisWaitBenchmark {
      */
     @Setup(Level.Trial)
     public void start() throws Exception {
-        dir = Files.createTempDirectory("kdedup-wait-bench-");
-        int master = freePort();
-        int replica = freePort();
-        start(master);
-        start(replica, "--replicaof", "127.0.0.1", Integer.toString(master));
-        try (Jedis jedis = new Jedis("127.0.0.1", replica)) {
+        master = RedisServerProcess.start();
+        replica = RedisServerProcess.start("--replicaof", "127.0.0.1", Integer.toString(master.port()));
+        try (Jedis jedis = new Jedis("127.0.0.1", replica.port())) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (!jedis.info("replication").contains("master_link_status:up")) {
                 if (System.nanoTime() > deadline) {
@@ -103,49 +96,8 @@ public class RedisWaitBenchmark {
                 Thread.sleep(50);
             }
         }
-        String uri = "redis://127.0.0.1:" + master
-                + (waitReplicas > 0 ? "?waitReplicas=" + waitReplicas + "&waitTimeout=PT1S" : "");
+        String uri = master.uri() + (waitReplicas > 0 ? "?waitReplicas=" + waitReplicas + "&waitTimeout=PT1S" : "");
         store = IdempotencyStores.open(uri);
-    }
-
-    private void start(int port, String... extra) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(
-                "redis-server",
-                "--port",
-                Integer.toString(port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                dir.toString()));
-        command.addAll(List.of(extra));
-        Process process = new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(dir.resolve("redis-" + port + ".log").toFile())
-                .start();
-        servers.add(process);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (true) {
-            try (Jedis jedis = new Jedis("127.0.0.1", port)) {
-                jedis.ping();
-                return;
-            } catch (RuntimeException e) {
-                if (!process.isAlive() || System.nanoTime() > deadline) {
-                    throw new IllegalStateException(
-                            "redis-server did not start on port " + port + ": is it on the PATH?", e);
-                }
-                Thread.sleep(50);
-            }
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 
     /** Makes this iteration's batches of fresh keys, outside the measurement. */
@@ -204,29 +156,15 @@ public class RedisWaitBenchmark {
 
     /** Closes the store and stops both servers. */
     @TearDown(Level.Trial)
-    public void stop() throws InterruptedException {
+    public void stop() {
         if (store != null) {
             store.close();
         }
-        for (Process process : servers) {
-            process.destroy();
+        if (replica != null) {
+            replica.close();
         }
-        for (Process process : servers) {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
-        }
-        deleteTree(dir);
-    }
-
-    private static void deleteTree(Path root) {
-        if (root == null) {
-            return;
-        }
-        try (var paths = Files.walk(root)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // A leftover temporary directory is harmless.
+        if (master != null) {
+            master.close();
         }
     }
 }
