@@ -68,6 +68,16 @@ class ReadmeExamplesTest {
         consumer.subscribe(List.of(topic));
         List<String> seen = new ArrayList<>();
         try (consumer) {
+            // The README's snippet polls once: join the group first (slow on a loaded machine), then read
+            // from the start again, so that the one poll of the snippet finds the three records.
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (consumer.assignment().isEmpty() && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(100));
+            }
+            assertThat(consumer.assignment())
+                    .as("the consumer joined its group")
+                    .isNotEmpty();
+            consumer.seekToBeginning(consumer.assignment());
             // README:begin processor
             DedupConfig config = DedupConfig.builder()
                     .store("memory:")
