@@ -10,6 +10,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
@@ -83,6 +84,19 @@ final class KafkaBroker {
             throw new IllegalStateException("could not create topic " + topic, e);
         }
         return topic;
+    }
+
+    /** Returns the state of a consumer group as the broker sees it (for example PREPARING_REBALANCE). */
+    static GroupState groupState(String group) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
+            return admin.describeConsumerGroups(List.of(group))
+                    .describedGroups()
+                    .get(group)
+                    .get()
+                    .groupState();
+        } catch (InterruptedException | ExecutionException e) {
+            throw new IllegalStateException("could not describe group " + group, e);
+        }
     }
 
     /** A producer of string records. */

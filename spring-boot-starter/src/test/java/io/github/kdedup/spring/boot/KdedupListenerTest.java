@@ -12,7 +12,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.stream.IntStream;
+import org.apache.kafka.common.GroupState;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -260,18 +262,29 @@ class KdedupListenerTest {
         ledger.sleepMillis = 20;
         String group = group();
         String redis = TestServices.redisUri();
-        // small polls, so that the first instance rejoins at once when the second one comes
+        // small polls, so that the first instance rejoins soon after the second one asks to join
         String[] props = {"kdedup.store=" + redis, "spring.kafka.consumer.max-poll-records=20"};
         try (ConfigurableApplicationContext first =
                 TestApps.start(TestApps.RecordApp.class, ledger, null, topic, group, props)) {
             await(TIMEOUT, () -> ledger.processed.size() >= 30, "the first instance under way");
-            // Slow the first instance down while the second one starts (seconds on a loaded machine), so
-            // that partitions still hold unprocessed records when the second one joins.
-            ledger.sleepMillis = 200;
+            // Hold the first instance inside its poll (claims taken, records not yet handled) until the
+            // second one has asked to join: the rebalance then happens with most records still unread,
+            // however long the second application takes to start on a loaded machine.
+            CountDownLatch hold = new CountDownLatch(1);
+            ledger.hold = hold;
             try (ConfigurableApplicationContext second =
                     TestApps.start(TestApps.RecordApp.class, ledger, null, topic, group, props)) {
-                ledger.sleepMillis = 20;
-                await(TIMEOUT, () -> ledger.processed.size() == 300, "300 events");
+                await(
+                        TIMEOUT,
+                        () -> KafkaBroker.groupState(group) == GroupState.PREPARING_REBALANCE,
+                        "the second instance to ask to join");
+                ledger.hold = null;
+                hold.countDown();
+                await(
+                        TIMEOUT.multipliedBy(2),
+                        () -> ledger.processed.size() == 300,
+                        "300 events",
+                        () -> missing(ledger, redis, group, 300, first, second));
                 assertThat(ledger.totalProcessed()).isEqualTo(300);
                 // the second instance did take partitions over in the middle
                 assertThat(TestApps.count(second, "kdedup.claims", "outcome", "claimed")
@@ -283,5 +296,43 @@ class KdedupListenerTest {
             assertThat(IntStream.range(0, 300).mapToObj(i -> "e" + i))
                     .allMatch(id -> store.find(group, id).orElseThrow().state() == ClaimState.COMPLETED);
         }
+    }
+
+    /** Which of events e0..e(n-1) were never processed, with their attempts, store state and meters. */
+    private static String missing(
+            Ledger ledger, String storeUri, String namespace, int n, ConfigurableApplicationContext... apps) {
+        StringBuilder out = new StringBuilder("; not processed:");
+        try (IdempotencyStore store = IdempotencyStores.open(storeUri)) {
+            IntStream.range(0, n)
+                    .mapToObj(i -> "e" + i)
+                    .filter(id -> ledger.processed(id) == 0)
+                    .forEach(id -> out.append(' ')
+                            .append(id)
+                            .append(" (attempts ")
+                            .append(ledger.attempts(id))
+                            .append(", store ")
+                            .append(store.find(namespace, id)
+                                    .map(Object::toString)
+                                    .orElse("none"))
+                            .append(')'));
+        } catch (RuntimeException e) {
+            out.append(" (store not readable: ").append(e).append(')');
+        }
+        for (ConfigurableApplicationContext app : apps) {
+            out.append("; an instance's claims:");
+            for (String outcome : List.of("claimed", "reclaimed", "duplicate")) {
+                out.append(' ')
+                        .append(outcome)
+                        .append('=')
+                        .append(TestApps.count(app, "kdedup.claims", "outcome", outcome));
+            }
+            for (String operation : List.of("claim", "complete", "release")) {
+                out.append(" store errors in ")
+                        .append(operation)
+                        .append('=')
+                        .append(TestApps.count(app, "kdedup.store.errors", "operation", operation));
+            }
+        }
+        return out.toString();
     }
 }
