@@ -93,9 +93,18 @@ class StreamsCrashTest {
         try (KafkaConsumer<String, String> consumer =
                 new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
             consumer.subscribe(List.of(topic));
-            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-            while (System.nanoTime() < deadline) {
-                count += consumer.poll(Duration.ofMillis(200)).count();
+            // Read until nothing new came for 2 s (the group join alone can take seconds on a loaded machine).
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            long lastNew = System.nanoTime();
+            while (System.nanoTime() < deadline
+                    && (count == 0
+                            || System.nanoTime() - lastNew
+                                    < Duration.ofSeconds(2).toNanos())) {
+                int polled = consumer.poll(Duration.ofMillis(200)).count();
+                if (polled > 0) {
+                    count += polled;
+                    lastNew = System.nanoTime();
+                }
             }
         }
         return count;

@@ -60,7 +60,7 @@ class StreamsStoreOutageTest {
                 assertThat(app.failures().get(0))
                         .hasStackTraceContaining("kdedup could not deduplicate")
                         .hasStackTraceContaining("REPLACE_THREAD");
-                assertThat(TestKafka.readCommitted(output, 30, Duration.ofSeconds(1), Duration.ofSeconds(5)))
+                assertThat(TestKafka.readCommitted(output, 30, Duration.ofSeconds(1), Duration.ofSeconds(30)))
                         .as("nothing forwarded while the store is down")
                         .hasSize(30);
 
