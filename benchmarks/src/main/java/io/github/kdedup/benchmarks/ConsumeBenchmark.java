@@ -4,28 +4,18 @@ import io.github.kdedup.examples.broker.EmbeddedKafka;
 import io.github.kdedup.kafka.DedupConfig;
 import io.github.kdedup.kafka.DedupConsumerInterceptor;
 import io.github.kdedup.kafka.DedupProcessor;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.jspecify.annotations.Nullable;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -106,20 +96,6 @@ public class ConsumeBenchmark {
     @Param({"0"})
     public int records;
 
-    /** Counts records, so that JMH reports records per second next to invocations per second. */
-    @State(Scope.Thread)
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    public static class Records {
-        /** Records consumed in this iteration. */
-        public long records;
-
-        /** Starts each iteration at zero. */
-        @Setup(Level.Iteration)
-        public void reset() {
-            records = 0;
-        }
-    }
-
     private @Nullable EmbeddedKafka broker;
     private String bootstrap = "";
     private String id = "";
@@ -154,27 +130,8 @@ public class ConsumeBenchmark {
         EmbeddedKafka started = EmbeddedKafka.start();
         broker = started;
         bootstrap = started.bootstrapServers();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            admin.createTopics(List.of(new NewTopic(TOPIC, PARTITIONS, (short) 1)))
-                    .all()
-                    .get();
-        }
-        Properties producer = new Properties();
-        producer.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        producer.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        producer.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        producer.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        producer.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024));
-        String payload = "{\"order\":\"%d\",\"amount\":\"12.50\",\"currency\":\"EUR\",\"customer\":\"c-%d\"}";
-        try (KafkaProducer<String, String> p = new KafkaProducer<>(producer)) {
-            for (int i = 0; i < records; i++) {
-                ProducerRecord<String, String> record =
-                        new ProducerRecord<>(TOPIC, i % PARTITIONS, "k" + i, String.format(payload, i, i % 977));
-                record.headers().add("event-id", ("evt-" + i).getBytes(StandardCharsets.UTF_8));
-                p.send(record);
-            }
-            p.flush();
-        }
+        Orders.createTopics(bootstrap, PARTITIONS, TOPIC);
+        Orders.publish(bootstrap, TOPIC, PARTITIONS, records);
         for (int partition = 0; partition < PARTITIONS; partition++) {
             partitions.add(new TopicPartition(TOPIC, partition));
         }
@@ -205,7 +162,7 @@ public class ConsumeBenchmark {
      * @return the records seen
      */
     @Benchmark
-    public long consume(Blackhole blackhole, Records counter) {
+    public long consume(Blackhole blackhole, RecordCounter counter) {
         String group = "bench-" + id + "-" + (++groups);
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);

@@ -5,24 +5,14 @@ import io.github.kdedup.IdempotencyStores;
 import io.github.kdedup.examples.broker.EmbeddedKafka;
 import io.github.kdedup.kafka.DedupConfig;
 import io.github.kdedup.spring.kafka.ContainerDedup;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.jspecify.annotations.Nullable;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -74,6 +64,7 @@ import org.springframework.kafka.support.TopicPartitionOffset;
 public class SpringContainerBenchmark {
 
     private static final String TOPIC = "bench-spring-events";
+    private static final int PARTITIONS = 3;
     private static final Duration GIVE_UP_AFTER = Duration.ofMinutes(1);
 
     /** {@code plain}, {@code container:memory} or {@code container:redis}. */
@@ -101,22 +92,8 @@ public class SpringContainerBenchmark {
         EmbeddedKafka started = EmbeddedKafka.start();
         broker = started;
         String bootstrap = started.bootstrapServers();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            admin.createTopics(List.of(new NewTopic(TOPIC, 3, (short) 1))).all().get();
-        }
-        Properties producer = new Properties();
-        producer.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        producer.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        try (KafkaProducer<String, String> p =
-                new KafkaProducer<>(producer, new StringSerializer(), new StringSerializer())) {
-            for (int i = 0; i < records; i++) {
-                ProducerRecord<String, String> record =
-                        new ProducerRecord<>(TOPIC, i % 3, "k" + i, "{\"order\":\"" + i + "\"}");
-                record.headers().add("event-id", ("evt-" + i).getBytes(StandardCharsets.UTF_8));
-                p.send(record);
-            }
-            p.flush();
-        }
+        Orders.createTopics(bootstrap, PARTITIONS, TOPIC);
+        Orders.publish(bootstrap, TOPIC, PARTITIONS, records);
         Map<String, Object> consumer = new HashMap<>();
         consumer.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         consumer.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");

@@ -5,24 +5,17 @@ import io.github.kdedup.kafka.DedupConfig;
 import io.github.kdedup.streams.StreamsDedup;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
@@ -30,7 +23,6 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Produced;
 import org.jspecify.annotations.Nullable;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -97,20 +89,6 @@ public class StreamsBenchmark {
     @Param({"20000"})
     public int records;
 
-    /** Counts records, so that JMH reports records per second next to invocations per second. */
-    @State(Scope.Thread)
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    public static class Records {
-        /** Records consumed in this iteration. */
-        public long records;
-
-        /** Starts each iteration at zero. */
-        @Setup(Level.Iteration)
-        public void reset() {
-            records = 0;
-        }
-    }
-
     private @Nullable EmbeddedKafka broker;
     private String bootstrap = "";
     private String id = "";
@@ -137,27 +115,8 @@ public class StreamsBenchmark {
         EmbeddedKafka started = EmbeddedKafka.start();
         broker = started;
         bootstrap = started.bootstrapServers();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            admin.createTopics(List.of(
-                            new NewTopic(INPUT, PARTITIONS, (short) 1), new NewTopic(OUTPUT, PARTITIONS, (short) 1)))
-                    .all()
-                    .get();
-        }
-        Properties producer = new Properties();
-        producer.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        producer.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        producer.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024));
-        String payload = "{\"order\":\"%d\",\"amount\":\"12.50\",\"currency\":\"EUR\",\"customer\":\"c-%d\"}";
-        try (KafkaProducer<String, String> p =
-                new KafkaProducer<>(producer, new StringSerializer(), new StringSerializer())) {
-            for (int i = 0; i < records; i++) {
-                ProducerRecord<String, String> record =
-                        new ProducerRecord<>(INPUT, i % PARTITIONS, "k" + i, String.format(payload, i, i % 977));
-                record.headers().add("event-id", ("evt-" + i).getBytes(StandardCharsets.UTF_8));
-                p.send(record);
-            }
-            p.flush();
-        }
+        Orders.createTopics(bootstrap, PARTITIONS, INPUT, OUTPUT);
+        Orders.publish(bootstrap, INPUT, PARTITIONS, records);
     }
 
     /**
@@ -168,7 +127,7 @@ public class StreamsBenchmark {
      * @throws Exception when the application did not consume everything in time
      */
     @Benchmark
-    public long run(Records counter) throws Exception {
+    public long run(RecordCounter counter) throws Exception {
         String application = "bench-streams-" + id + "-" + (++runs);
         StreamsBuilder builder = new StreamsBuilder();
         KStream<String, String> in = builder.stream(INPUT, Consumed.with(Serdes.String(), Serdes.String()));
