@@ -2,22 +2,15 @@ package io.github.kdedup.memory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.kdedup.Claim;
-import io.github.kdedup.ClaimRequest;
-import io.github.kdedup.ClaimResult;
 import io.github.kdedup.ClaimState;
-import io.github.kdedup.IdempotencyStore;
-import io.github.kdedup.StoreCapabilities;
-import io.github.kdedup.StoredRecord;
 import io.github.kdedup.kafka.CompletionMode;
 import io.github.kdedup.kafka.DedupConfig;
 import io.github.kdedup.kafka.DedupProcessor;
+import io.github.kdedup.tck.CountingStore;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
@@ -60,11 +53,11 @@ class ProcessorCompletionCallsTest {
         try (DedupProcessor processor = processor(DedupConfig.builder())) {
             processor.process(poll(250), record -> {});
         }
-        assertThat(store.claims.get()).isEqualTo(1);
-        assertThat(store.completions.get())
+        assertThat(store.claimCalls()).isEqualTo(1);
+        assertThat(store.completeCalls())
                 .as("completion calls of at most 100 claims")
                 .isEqualTo(3);
-        assertThat(store.completed.get()).isEqualTo(250);
+        assertThat(store.completedTrue()).isEqualTo(250);
         assertThat(store.find("calls", "e0").orElseThrow().state()).isEqualTo(ClaimState.COMPLETED);
         assertThat(store.find("calls", "e249").orElseThrow().state()).isEqualTo(ClaimState.COMPLETED);
     }
@@ -75,58 +68,7 @@ class ProcessorCompletionCallsTest {
         try (DedupProcessor processor = processor(DedupConfig.builder().completion(CompletionMode.PER_RECORD))) {
             processor.process(poll(250), record -> {});
         }
-        assertThat(store.completions.get()).isEqualTo(250);
-        assertThat(store.completed.get()).isEqualTo(250);
-    }
-
-    /** Counts the calls into a real store and passes them on. Thread-safe as the store it wraps. */
-    private static final class CountingStore implements IdempotencyStore {
-        final IdempotencyStore delegate;
-        final AtomicInteger claims = new AtomicInteger();
-        final AtomicInteger completions = new AtomicInteger();
-        final AtomicInteger completed = new AtomicInteger();
-
-        CountingStore(IdempotencyStore delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public List<ClaimResult> claim(List<ClaimRequest> requests) {
-            claims.incrementAndGet();
-            return delegate.claim(requests);
-        }
-
-        @Override
-        public List<Boolean> complete(List<Claim> claims, Duration retention) {
-            completions.incrementAndGet();
-            List<Boolean> answers = delegate.complete(claims, retention);
-            completed.addAndGet((int) answers.stream().filter(a -> a).count());
-            return answers;
-        }
-
-        @Override
-        public List<Boolean> release(List<Claim> claims) {
-            return delegate.release(claims);
-        }
-
-        @Override
-        public Optional<StoredRecord> find(String namespace, String key) {
-            return delegate.find(namespace, key);
-        }
-
-        @Override
-        public StoreCapabilities capabilities() {
-            return delegate.capabilities();
-        }
-
-        @Override
-        public String description() {
-            return "counting " + delegate.description();
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
-        }
+        assertThat(store.completeCalls()).isEqualTo(250);
+        assertThat(store.completedTrue()).isEqualTo(250);
     }
 }

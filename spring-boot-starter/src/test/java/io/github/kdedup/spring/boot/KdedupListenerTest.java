@@ -7,6 +7,7 @@ import io.github.kdedup.ClaimState;
 import io.github.kdedup.IdempotencyStore;
 import io.github.kdedup.IdempotencyStores;
 import io.github.kdedup.memory.MemoryIdempotencyStore;
+import io.github.kdedup.tck.CountingStore;
 import io.github.kdedup.tck.TestServices;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -212,11 +213,11 @@ class KdedupListenerTest {
                             group(),
                             "spring.kafka.consumer.max-poll-records=50")) {
                 await(TIMEOUT, () -> ledger.processed.size() == 200, "200 events");
-                assertThat(store.claimedKeys.get()).isEqualTo(200);
+                assertThat(store.claimedKeys()).isEqualTo(200);
                 // at least 4 polls of at most 50 records; one claim and one completion per poll
-                assertThat(store.claimCalls.get()).isBetween(4, 8);
-                assertThat(store.completedKeys.get()).isEqualTo(200);
-                assertThat(store.completeCalls.get()).isBetween(4, 8);
+                assertThat(store.claimCalls()).isBetween(4, 8);
+                assertThat(store.completedKeys()).isEqualTo(200);
+                assertThat(store.completeCalls()).isBetween(4, 8);
             }
         }
 
@@ -240,8 +241,8 @@ class KdedupListenerTest {
                             "spring.kafka.consumer.max-poll-records=50")) {
                 await(TIMEOUT, () -> ledger.processed.size() == 100, "100 events");
                 assertThat(ledger.totalProcessed()).isEqualTo(100);
-                assertThat(store.claimedKeys.get()).isEqualTo(150);
-                assertThat(store.claimCalls.get())
+                assertThat(store.claimedKeys()).isEqualTo(150);
+                assertThat(store.claimCalls())
                         .isEqualTo(app.getBean(TestApps.BatchListener.class)
                                         .batchSizes
                                         .size()
