@@ -1,6 +1,7 @@
 package io.github.kdedup.spring.boot;
 
 import io.github.kdedup.kafka.DedupConfig;
+import io.github.kdedup.spring.kafka.ContainerDedup;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,8 +24,11 @@ public final class KdedupSettings {
     /** The prefix of the Spring-only properties. */
     public static final String SPRING_PREFIX = "kdedup.spring.";
 
-    /** {@code kdedup.spring.enabled}: whether listener containers are deduplicated by default (true). */
-    public static final String ENABLED = "kdedup.spring.enabled";
+    /**
+     * {@code kdedup.spring.enabled}: whether listener containers are deduplicated by default (true).
+     * The same key as the per-listener consumer property that overrides it ({@link ContainerDedup#ENABLED}).
+     */
+    public static final String ENABLED = ContainerDedup.ENABLED;
 
     /** {@code kdedup.spring.data-source}: build the JDBC store on the application's DataSource (false). */
     public static final String DATA_SOURCE = "kdedup.spring.data-source";
