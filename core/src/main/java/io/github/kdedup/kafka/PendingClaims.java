@@ -5,10 +5,12 @@ import io.github.kdedup.IdempotencyStoreException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -38,6 +40,11 @@ import org.slf4j.LoggerFactory;
  * commit) also marks it {@link #handled} and calls {@link #completeHandled()} before the commit, so
  * that a redelivery after a crash between the two is recognised; a handled claim is then settled like
  * a committed one. Without {@link #handled} calls the behaviour is the interceptor's.
+ *
+ * <p>A caller that is told of no commit and reads the committed offsets itself (a Kafka Streams
+ * processor) {@link #add adds} each claim with its input offset, asks for the committed offsets of
+ * the {@link #partitions()} it holds claims on, passes them to {@link #committed}, and at the end
+ * calls {@link #close(Map, Undecided)} with the offsets read last.
  *
  * <p>Thread-safe: every method is synchronized, so commit callbacks on other threads are safe. Store
  * calls go through the {@link DedupEngine} (metrics) while the lock is held; they are bounded in time
@@ -320,6 +327,70 @@ public final class PendingClaims {
         }
         finish(release, undecided, "close", true);
         anyHandled = false;
+    }
+
+    /**
+     * Settles every claim at the end, like {@link #close(Undecided)}, after taking {@code offsets} as
+     * committed: the claims below them are completed together with every other claim to complete, in
+     * one store call. Calling {@link #committed} and then {@link #close(Undecided)} settles the same
+     * claims, but calls the store a second time when the first completion failed. The tracker is empty
+     * afterwards.
+     *
+     * <p>Atomic: the offsets are taken and the claims settled under the lock every method holds, so no
+     * claim is added or completed in between. Neither the map, its keys or values, nor {@code
+     * undecided} may be {@code null}.
+     *
+     * @param offsets the committed offsets, the next offset to read per partition, for the partitions
+     *     known; a partition left out keeps the committed offset last seen
+     * @param undecided what to do with the claims neither committed nor handled
+     */
+    public synchronized void close(Map<TopicPartition, OffsetAndMetadata> offsets, Undecided undecided) {
+        Objects.requireNonNull(undecided, "undecided");
+        offsets.forEach((partition, offset) -> {
+            Objects.requireNonNull(partition, "partition");
+            Objects.requireNonNull(offset, "offset");
+        });
+        offsets.forEach((partition, offset) -> committedOffsets.merge(partition, offset.offset(), Math::max));
+        close(undecided);
+    }
+
+    /**
+     * Returns the partitions on which claims are held whose offsets are not known to be committed:
+     * those whose committed offsets are worth asking for. The claims left by a failed completion are
+     * not counted (they need no offset); {@link #committed} completes them whatever offsets it is
+     * given, even none.
+     *
+     * <p>Thread-safe; the answer is a snapshot, never {@code null}, and a later call may differ.
+     *
+     * @return a new set, owned by the caller; empty when no such claim is held
+     */
+    public synchronized Set<TopicPartition> partitions() {
+        Set<TopicPartition> partitions = new HashSet<>();
+        uncommitted.forEach((partition, claims) -> {
+            if (!claims.isEmpty()) {
+                partitions.add(partition);
+            }
+        });
+        return partitions;
+    }
+
+    /**
+     * Returns whether no claim is held, neither tracked nor left by a failed completion: {@code size()
+     * == 0}, without counting the claims, so cheap enough for a check at every commit. Thread-safe; a
+     * snapshot, which a later call may contradict.
+     *
+     * @return whether no claim is held
+     */
+    public synchronized boolean isEmpty() {
+        if (!toComplete.isEmpty()) {
+            return false;
+        }
+        for (NavigableMap<Long, Held> claims : uncommitted.values()) {
+            if (!claims.isEmpty()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Returns how many claims are held, not yet completed or released; for tests and diagnostics. */

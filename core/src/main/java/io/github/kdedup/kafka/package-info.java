@@ -7,7 +7,8 @@
  * <p>Framework integrations build on the same two public pieces: {@link
  * io.github.kdedup.kafka.DedupEngine}, which decides a batch of records (one store call, every
  * policy, one {@link io.github.kdedup.kafka.Verdict} per record), and {@link
- * io.github.kdedup.kafka.PendingClaims}, which completes or releases claims by the commit rule.
+ * io.github.kdedup.kafka.PendingClaims}, which completes or releases claims by the commit rule (the
+ * interceptor's, the Spring container's and the Kafka Streams processor's alike).
  *
  * <p>Unless a type says otherwise, no parameter and no return value is {@code null}.
  */

@@ -10,6 +10,7 @@ import io.github.kdedup.memory.MemoryIdempotencyStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The real {@link MemoryIdempotencyStore} behind an on/off switch, for the outage tests: {@link
@@ -23,6 +24,7 @@ final class FaultyMemoryStore extends AbstractIdempotencyStore {
     private final MemoryIdempotencyStore memory = MemoryIdempotencyStore.create();
     private final String name;
     private volatile boolean available = true;
+    private final AtomicInteger completeCalls = new AtomicInteger();
 
     FaultyMemoryStore(String name) {
         this.name = name;
@@ -31,6 +33,11 @@ final class FaultyMemoryStore extends AbstractIdempotencyStore {
     /** Switches the injected backend failure off (true) or on (false). */
     void available(boolean available) {
         this.available = available;
+    }
+
+    /** Returns how many completions reached the backend, the failed ones included. */
+    int completeCalls() {
+        return completeCalls.get();
     }
 
     private void check() {
@@ -47,6 +54,7 @@ final class FaultyMemoryStore extends AbstractIdempotencyStore {
 
     @Override
     protected List<Boolean> doComplete(List<Claim> claims, Duration retention) {
+        completeCalls.incrementAndGet();
         check();
         return memory.complete(claims, retention);
     }

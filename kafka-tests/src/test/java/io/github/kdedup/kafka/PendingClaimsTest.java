@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -231,5 +232,90 @@ class PendingClaimsTest {
         assertThat(state(P0, 0)).contains(ClaimState.COMPLETED);
         assertThat(state(P1, 7)).contains(ClaimState.COMPLETED);
         assertThat(pending.size()).isZero();
+    }
+
+    @Test
+    @DisplayName("partitions are those with claims not known to be committed; isEmpty counts a failed completion")
+    void shouldAnswerThePartitionsToAskAboutAndWhetherAnyClaimIsHeld() {
+        assertThat(pending.isEmpty()).isTrue();
+        assertThat(pending.partitions()).isEmpty();
+        claim(P0, 0, 1);
+        claim(P1, 0);
+        assertThat(pending.isEmpty()).isFalse();
+        assertThat(pending.partitions()).containsExactlyInAnyOrder(P0, P1);
+        store.available(false);
+        pending.committed(Map.of(P0, new OffsetAndMetadata(2)));
+        store.available(true);
+        assertThat(pending.partitions())
+                .as("P0's claims are committed: no offset of it is needed any more")
+                .containsExactly(P1);
+        pending.committed(Map.of(P1, new OffsetAndMetadata(1)));
+        assertThat(pending.partitions()).isEmpty();
+        assertThat(pending.isEmpty()).isTrue();
+        assertThat(state(P0, 0)).contains(ClaimState.COMPLETED);
+        assertThat(state(P1, 0)).contains(ClaimState.COMPLETED);
+    }
+
+    @Test
+    @DisplayName("a failed completion is not a partition to ask about; a commit of no offsets retries it")
+    void shouldRetryAFailedCompletionWithoutOffsets() {
+        claim(P0, 0);
+        store.available(false);
+        pending.committed(Map.of(P0, new OffsetAndMetadata(1)));
+        store.available(true);
+        assertThat(pending.partitions()).isEmpty();
+        assertThat(pending.isEmpty()).isFalse();
+        pending.committed(Map.of());
+        assertThat(state(P0, 0)).contains(ClaimState.COMPLETED);
+        assertThat(pending.isEmpty()).isTrue();
+    }
+
+    @Test
+    @DisplayName("close with the offsets read last completes below them, leaves the rest to the lease")
+    void shouldCloseWithTheOffsetsReadLast() {
+        claim(P0, 0, 1, 2);
+        claim(P1, 0, 1);
+        pending.close(
+                Map.of(P0, new OffsetAndMetadata(2), P1, new OffsetAndMetadata(0)),
+                PendingClaims.Undecided.LEAVE_TO_LEASE);
+        assertThat(state(P0, 0)).contains(ClaimState.COMPLETED);
+        assertThat(state(P0, 1)).contains(ClaimState.COMPLETED);
+        assertThat(state(P0, 2)).contains(ClaimState.IN_PROGRESS);
+        assertThat(state(P1, 0)).contains(ClaimState.IN_PROGRESS);
+        assertThat(state(P1, 1)).contains(ClaimState.IN_PROGRESS);
+        assertThat(pending.size()).isZero();
+        assertThat(pending.isEmpty()).isTrue();
+        assertThat(store.completeCalls()).isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("close with offsets calls the store once, with the claims a failed completion left")
+    void shouldCloseWithOffsetsInOneStoreCall() {
+        claim(P0, 0, 1, 2);
+        store.available(false);
+        pending.committed(Map.of(P0, new OffsetAndMetadata(1)));
+        assertThat(store.completeCalls()).isEqualTo(1);
+        pending.close(Map.of(P0, new OffsetAndMetadata(2)), PendingClaims.Undecided.LEAVE_TO_LEASE);
+        assertThat(store.completeCalls())
+                .as("the failed claim and the newly committed one together, once")
+                .isEqualTo(2);
+        store.available(true);
+        assertThat(state(P0, 0)).as("the store was down: left to its lease").contains(ClaimState.IN_PROGRESS);
+        assertThat(state(P0, 1)).contains(ClaimState.IN_PROGRESS);
+        assertThat(pending.isEmpty()).isTrue();
+    }
+
+    @Test
+    @DisplayName("close with offsets keeps the committed offset seen earlier of a partition left out")
+    void shouldKeepTheCommittedOffsetSeenEarlierAtClose() {
+        claim(P0, 0);
+        pending.committed(Map.of(P0, new OffsetAndMetadata(2)));
+        // a claim taken below the committed offset after it was seen (a seek back): committed too
+        pending.add(P0, 1, engine.decide(List.of(record(P1, 5))).get(0).claim());
+        claim(P1, 0);
+        pending.close(Map.of(P1, new OffsetAndMetadata(0)), PendingClaims.Undecided.RELEASE);
+        assertThat(state(P1, 5)).as("below P0's committed offset seen earlier").contains(ClaimState.COMPLETED);
+        assertThat(state(P1, 0)).as("at P1's committed offset: released").isEmpty();
+        assertThat(pending.partitions()).isEqualTo(Set.of());
     }
 }

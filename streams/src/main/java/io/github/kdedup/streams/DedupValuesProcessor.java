@@ -1,6 +1,5 @@
 package io.github.kdedup.streams;
 
-import io.github.kdedup.Claim;
 import io.github.kdedup.ClaimRequest;
 import io.github.kdedup.ClaimResult;
 import io.github.kdedup.IdempotencyKeys;
@@ -9,17 +8,19 @@ import io.github.kdedup.kafka.Decision;
 import io.github.kdedup.kafka.DedupConfig;
 import io.github.kdedup.kafka.DedupEngine;
 import io.github.kdedup.kafka.DedupPolicyException;
+import io.github.kdedup.kafka.PendingClaims;
 import io.github.kdedup.kafka.StoreUnavailablePolicy;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigException;
@@ -60,9 +61,12 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Completion: only once the input offset is committed</h2>
  *
- * A punctuator (wall-clock, every commit-check interval) asks {@link CommittedOffsets} for the group's
- * committed offsets of the partitions this task holds claims on, and completes, in one store call,
- * every claim below them. Under {@code exactly_once_v2} an offset is visible there only once the
+ * The claims are kept, with their input offsets, in core's {@link PendingClaims}, which applies the
+ * commit rule of every kdedup entry point (complete once committed, never release what is committed,
+ * retry a failed completion at the next check). A punctuator (wall-clock, every commit-check
+ * interval) asks {@link CommittedOffsets} for the group's committed offsets of the partitions this
+ * task holds claims on, and completes, in one store call, every claim below them ({@link
+ * PendingClaims#committed}). Under {@code exactly_once_v2} an offset is visible there only once the
  * transaction that carried the record's output committed; so a claim is never completed for output
  * that a later abort throws away. After an abort Streams re-reads the records from the committed
  * offset; their claims are still in progress with the same origin, so they are RECLAIMED and forwarded
@@ -71,16 +75,19 @@ import org.slf4j.LoggerFactory;
  * <h2>Close: fenced or completed, never released</h2>
  *
  * When the task closes (rebalance, migration, shutdown, or a dirty close after an error) the committed
- * offsets are read once more and the claims below them completed. The others are left in progress:
- * their records are above the committed offset, so whoever owns the partition next reads them again,
+ * offsets are read once more and the claims below them completed, in one store call ({@link
+ * PendingClaims#close(Map, PendingClaims.Undecided) close} with {@link
+ * PendingClaims.Undecided#LEAVE_TO_LEASE LEAVE_TO_LEASE}). The others are left in progress: their
+ * records are above the committed offset, so whoever owns the partition next reads them again,
  * reclaims them (same origin: RECLAIMED, the old token fenced) and forwards them. They are never
  * released, because at that moment the processor cannot know whether a transaction holding their
- * output is still being decided; a claim left in progress is only ever safe. When the read fails, every
- * claim is left in progress until a redelivery reclaims it or its lease ends.
+ * output is still being decided; a claim left in progress is only ever safe. When the read fails,
+ * every claim is left in progress until a redelivery reclaims it or its lease ends: the tracker is
+ * dropped without a store call, as it is at the end of every close.
  *
  * <p>Not thread-safe, and need not be: Kafka Streams runs a task's processor on one thread at a time.
  * A processor may be initialised again after it was closed (a task revived after an error); each
- * {@link #init} starts afresh.
+ * {@link #init} starts afresh, with a new tracker for its new engine.
  *
  * @param <K> the key type
  * @param <V> the value type
@@ -90,11 +97,13 @@ final class DedupValuesProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
     private static final Logger LOG = LoggerFactory.getLogger(DedupValuesProcessor.class);
 
     private final DedupValuesSupplier<K, V> supplier;
-    private final TaskClaims claims = new TaskClaims();
 
     private @Nullable FixedKeyProcessorContext<K, V> context;
     private SharedResources.@Nullable Lease lease;
     private @Nullable DedupEngine engine;
+    /** The claims of this task until their input offsets are committed; one per {@link #init}. */
+    private @Nullable PendingClaims claims;
+
     private @Nullable Cancellable punctuator;
     private PollClaims.@Nullable Step step;
     /** How old a claim taken at poll time may be and still be used; 0: never (the lease is too short). */
@@ -109,7 +118,7 @@ final class DedupValuesProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
     @Override
     public void init(FixedKeyProcessorContext<K, V> context) {
         this.context = context;
-        claims.clear();
+        this.claims = null;
         StreamsConfig streams = new QuietStreamsConfig(context.appConfigs());
         Duration commitInterval = Duration.ofMillis(streams.getLong(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG));
         Duration checkInterval = supplier.commitCheckInterval().orElse(commitInterval);
@@ -132,6 +141,7 @@ final class DedupValuesProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
             supplier.resources().release(taken);
             throw e;
         }
+        this.claims = new PendingClaims(engine);
         this.lease = taken;
         this.step = taken.step();
         this.lastPartition = null;
@@ -187,7 +197,7 @@ final class DedupValuesProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
         }
         switch (decision.verdict()) {
             case OWNED -> {
-                claims.add(partition, source.offset(), decision.claim());
+                Objects.requireNonNull(claims).add(partition, source.offset(), decision.claim());
                 ctx.forward(record);
             }
             case UNGUARDED -> ctx.forward(record);
@@ -335,41 +345,25 @@ final class DedupValuesProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
         return record.withHeaders(headers);
     }
 
-    /** The punctuation: completes the claims whose input offsets are now committed. Never throws. */
+    /**
+     * The punctuation: completes the claims whose input offsets are now committed, and those whose
+     * completion failed before, in one store call. Never throws: a store failure is logged by {@link
+     * PendingClaims}, and the claims are completed again at the next check.
+     */
     private void completeCommitted() {
-        if (claims.isEmpty()) {
-            return;
-        }
+        PendingClaims c = claims;
         SharedResources.Lease l = lease;
-        if (l == null) {
+        if (c == null || l == null || c.isEmpty()) {
             return;
         }
-        Map<TopicPartition, Long> committed = l.offsets().latest(claims.partitions());
-        complete(claims.takeCommitted(committed), "at a commit check");
+        c.committed(asCommitted(l.offsets().latest(c.partitions())));
     }
 
-    private void complete(List<Claim> committed, String when) {
-        if (committed.isEmpty()) {
-            return;
-        }
-        try {
-            List<Boolean> done = engine.complete(committed);
-            long fenced = done.stream().filter(d -> !d).count();
-            if (fenced > 0) {
-                LOG.debug(
-                        "{} of {} claims were reclaimed by another task before their commit (fenced)",
-                        fenced,
-                        done.size());
-            }
-        } catch (IdempotencyStoreException e) {
-            claims.retryLater(committed);
-            LOG.warn(
-                    "could not complete {} claims whose input offsets are committed ({}); retrying at the next check "
-                            + "(until then they stay in progress and their keys stay protected): {}",
-                    committed.size(),
-                    when,
-                    e.getMessage());
-        }
+    /** The committed offsets as {@link PendingClaims} takes them. */
+    private static Map<TopicPartition, OffsetAndMetadata> asCommitted(Map<TopicPartition, Long> offsets) {
+        Map<TopicPartition, OffsetAndMetadata> answer = new HashMap<>();
+        offsets.forEach((partition, offset) -> answer.put(partition, new OffsetAndMetadata(offset)));
+        return answer;
     }
 
     @Override
@@ -384,7 +378,7 @@ final class DedupValuesProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
             }
             settle(l);
         } finally {
-            claims.clear();
+            claims = null; // whatever is left stays in progress until a redelivery reclaims it or its lease ends
             lease = null;
             engine = null;
             step = null;
@@ -397,28 +391,24 @@ final class DedupValuesProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
 
     /** Completes what is committed; leaves the rest in progress for the next owner to reclaim. */
     private void settle(SharedResources.Lease l) {
-        if (claims.isEmpty()) {
+        PendingClaims c = claims;
+        if (c == null || c.isEmpty()) {
             return;
         }
-        Set<TopicPartition> partitions = claims.partitions();
+        Map<TopicPartition, Long> committed;
         try {
-            complete(claims.takeCommitted(l.offsets().readNow(partitions)), "at task close");
+            committed = l.offsets().readNow(c.partitions());
         } catch (KafkaException e) {
             LOG.warn(
                     "could not read the committed offsets at task close; {} claims stay in progress until a "
                             + "redelivery reclaims them or their lease ({}) ends: {}",
-                    claims.size(),
-                    engine.lease(),
+                    c.size(),
+                    Objects.requireNonNull(engine).lease(),
                     e.getMessage());
             return;
         }
-        int left = claims.size();
-        if (left > 0) {
-            LOG.debug(
-                    "{} claims above the committed offsets stay in progress; the next owner of their partitions "
-                            + "reclaims them",
-                    left);
-        }
+        // Never released: whether a transaction holding their output is still being decided is unknown.
+        c.close(asCommitted(committed), PendingClaims.Undecided.LEAVE_TO_LEASE);
     }
 
     /** Reads the application's configuration without logging all of it again for every task. */
@@ -430,7 +420,8 @@ final class DedupValuesProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
 
     /** Returns how many claims this processor holds; for tests. */
     int pendingClaims() {
-        return claims.size();
+        PendingClaims c = claims;
+        return c == null ? 0 : c.size();
     }
 
     private FixedKeyProcessorContext<K, V> requireInitialised() {
