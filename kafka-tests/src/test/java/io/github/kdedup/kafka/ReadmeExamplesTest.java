@@ -79,6 +79,9 @@ class ReadmeExamplesTest {
                     .as("the consumer joined its group")
                     .isNotEmpty();
             consumer.seekToBeginning(consumer.assignment());
+            // Resolve the reset offsets now (position() blocks for them): the snippet's one 500 ms poll
+            // then only has to fetch, which a loaded machine otherwise may not finish in time.
+            consumer.assignment().forEach(consumer::position);
             // README:begin processor
             DedupConfig config = DedupConfig.builder()
                     .store("memory:")
