@@ -43,7 +43,8 @@ import org.apache.kafka.server.common.MetadataVersion;
  * would depend on which test started the broker first): replication factors of 1 for the internal
  * topics and no initial rebalance delay, so that groups and transactions work on a single node; a
  * minimum session timeout of 500 ms, so that consumers with short session timeouts (to see a killed
- * member leave quickly) may join.
+ * member leave quickly) may join; no automatic topic creation: tests create their topics with
+ * {@link #createTopic(String, int)} or an {@code Admin}.
  *
  * <p>Thread-safe: the start and the stop are synchronized; the helpers open their own clients.
  */
@@ -86,6 +87,10 @@ public final class TestKafka {
                     // a SIGKILLed transactional producer's open transaction is aborted after its own
                     // timeout, which may be up to this long (Kafka's default, stated for the reader)
                     .setConfigProp("transaction.max.timeout.ms", "900000")
+                    // a test that forgets to create its topic fails at once instead of writing to an
+                    // auto-created one-partition topic; and a consumer left polling a deleted topic
+                    // cannot bring it back under a later test that compares topic lists
+                    .setConfigProp("auto.create.topics.enable", "false")
                     .build();
             try {
                 kit.format();
