@@ -23,6 +23,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
+import org.apache.kafka.metadata.bootstrap.BootstrapMetadata;
+import org.apache.kafka.server.common.Feature;
 import org.apache.kafka.server.common.MetadataVersion;
 
 /**
@@ -39,7 +41,8 @@ import org.apache.kafka.server.common.MetadataVersion;
  * every test passed. Tests isolate themselves with unique topics and group ids ({@link
  * #uniqueName(String)}), never with a broker of their own.
  *
- * <p>The configuration is the union of what the tests need, fixed for the JVM (a per-test override
+ * <p>The cluster has the features a freshly formatted production broker has (the consumer group
+ * protocol among them). The configuration is the union of what the tests need, fixed for the JVM (a per-test override
  * would depend on which test started the broker first): replication factors of 1 for the internal
  * topics and no initial rebalance delay, so that groups and transactions work on a single node; a
  * minimum session timeout of 500 ms, so that consumers with short session timeouts (to see a killed
@@ -72,7 +75,7 @@ public final class TestKafka {
                             .setCombined(true)
                             .setNumBrokerNodes(1)
                             .setNumControllerNodes(1)
-                            .setBootstrapMetadataVersion(MetadataVersion.latestProduction())
+                            .setBootstrapMetadata(productionFeatures())
                             .build())
                     // without replication factors of 1 no group or transaction forms on one node
                     .setConfigProp("offsets.topic.replication.factor", "1")
@@ -107,6 +110,24 @@ public final class TestKafka {
             }
             throw new IllegalStateException("could not start the in-JVM Kafka broker: " + e, e);
         }
+    }
+
+    /**
+     * The latest production metadata version with every production feature at its default level, as
+     * {@code kafka-storage.sh format} writes them. The test kit's own {@code setBootstrapMetadataVersion}
+     * sets the metadata version alone, which leaves {@code group.version} at 0: no consumer group
+     * protocol (KIP-848), which the examples' tests use, and no transactions v2 (KIP-890) either.
+     */
+    private static BootstrapMetadata productionFeatures() {
+        MetadataVersion version = MetadataVersion.latestProduction();
+        Map<String, Short> levels = new HashMap<>();
+        for (Feature feature : Feature.PRODUCTION_FEATURES) {
+            // kraft.version belongs to the quorum's own log, not to the bootstrap records
+            if (feature != Feature.KRAFT_VERSION) {
+                levels.put(feature.featureName(), feature.defaultLevel(version));
+            }
+        }
+        return BootstrapMetadata.fromVersions(version, levels, "kdedup test-kafka");
     }
 
     /** Stops the broker, if this JVM started one; called once, when the test session ends. */
