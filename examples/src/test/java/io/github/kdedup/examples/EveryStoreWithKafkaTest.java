@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.kdedup.DuplicateCause;
 import io.github.kdedup.Origin;
-import io.github.kdedup.examples.broker.EmbeddedKafka;
 import io.github.kdedup.examples.demo.EventProducer;
 import io.github.kdedup.examples.samples.InterceptorConsumer;
 import io.github.kdedup.kafka.DedupConfig;
 import io.github.kdedup.kafka.DedupProcessor;
 import io.github.kdedup.kafka.RecordOutcome;
 import io.github.kdedup.tck.TestServices;
+import io.github.kdedup.testkafka.TestKafka;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -33,7 +33,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -51,18 +50,8 @@ class EveryStoreWithKafkaTest {
     private static final String RUN = UUID.randomUUID().toString().substring(0, 8);
     private static final String TABLE = "kdedup_every_" + RUN;
 
-    private static EmbeddedKafka kafka;
-
-    @BeforeAll
-    static void startKafka() {
-        kafka = EmbeddedKafka.start();
-    }
-
     @AfterAll
     static void cleanUp() throws Exception {
-        if (kafka != null) {
-            kafka.close();
-        }
         try (Connection c = DriverManager.getConnection(TestServices.postgresUrl());
                 Statement s = c.createStatement()) {
             s.execute("DROP TABLE IF EXISTS " + TABLE);
@@ -88,13 +77,14 @@ class EveryStoreWithKafkaTest {
 
     private static String seededTopic(List<Integer> copies) throws Exception {
         String topic = "orders-" + UUID.randomUUID();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+        try (Admin admin =
+                Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic(topic, Optional.of(3), Optional.of((short) 1))))
                     .all()
                     .get();
         }
         EventProducer.Produced produced =
-                new EventProducer(kafka.bootstrapServers(), topic, 7).produce("evt", EVENTS, 0.1);
+                new EventProducer(TestKafka.bootstrapServers(), topic, 7).produce("evt", EVENTS, 0.1);
         assertThat(produced.copies()).isPositive();
         copies.add(produced.copies());
         return topic;
@@ -115,7 +105,7 @@ class EveryStoreWithKafkaTest {
         long[] allSeenAt = {0};
 
         InterceptorConsumer.run(
-                kafka.bootstrapServers(),
+                TestKafka.bootstrapServers(),
                 "billing-" + UUID.randomUUID(),
                 topic,
                 store,
@@ -145,7 +135,7 @@ class EveryStoreWithKafkaTest {
         List<RecordOutcome> duplicates = new ArrayList<>();
 
         Map<String, Object> props = new HashMap<>();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers());
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "audit-" + UUID.randomUUID());
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");

@@ -1,10 +1,10 @@
 package io.github.kdedup.kafka;
 
-import static io.github.kdedup.kafka.EmbeddedKafka.consumerProperties;
-import static io.github.kdedup.kafka.EmbeddedKafka.createTopic;
-import static io.github.kdedup.kafka.EmbeddedKafka.ids;
-import static io.github.kdedup.kafka.EmbeddedKafka.publish;
-import static io.github.kdedup.kafka.EmbeddedKafka.uniqueName;
+import static io.github.kdedup.testkafka.TestKafka.consumerProperties;
+import static io.github.kdedup.testkafka.TestKafka.createTopic;
+import static io.github.kdedup.testkafka.TestKafka.ids;
+import static io.github.kdedup.testkafka.TestKafka.publish;
+import static io.github.kdedup.testkafka.TestKafka.uniqueName;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

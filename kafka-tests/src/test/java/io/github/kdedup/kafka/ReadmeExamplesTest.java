@@ -2,6 +2,7 @@ package io.github.kdedup.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.kdedup.testkafka.TestKafka;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,9 +29,9 @@ class ReadmeExamplesTest {
     @Test
     @DisplayName("the interceptor example drops a republished event")
     void shouldRunInterceptorExample() {
-        String topic = EmbeddedKafka.createTopic("readme-orders", 1);
-        String bootstrap = EmbeddedKafka.bootstrapServers();
-        EmbeddedKafka.publish(topic, List.of("order-1", "order-2", "order-1"));
+        String topic = TestKafka.createTopic("readme-orders", 1);
+        String bootstrap = TestKafka.bootstrapServers();
+        TestKafka.publish(topic, List.of("order-1", "order-2", "order-1"));
         // README:begin interceptor
         Properties props = new Properties();
         props.put("bootstrap.servers", bootstrap);
@@ -61,9 +62,9 @@ class ReadmeExamplesTest {
     @Test
     @DisplayName("the record processor example handles each event once")
     void shouldRunProcessorExample() {
-        String topic = EmbeddedKafka.createTopic("readme-payments", 1);
-        EmbeddedKafka.publish(topic, List.of("pay-1", "pay-1", "pay-2"));
-        Map<String, Object> consumerProps = EmbeddedKafka.consumerProperties(EmbeddedKafka.uniqueName("payments"));
+        String topic = TestKafka.createTopic("readme-payments", 1);
+        TestKafka.publish(topic, List.of("pay-1", "pay-1", "pay-2"));
+        Map<String, Object> consumerProps = TestKafka.consumerProperties(TestKafka.uniqueName("payments"));
         KafkaConsumer<String, String> consumer = new KafkaConsumer<>(consumerProps);
         consumer.subscribe(List.of(topic));
         List<String> seen = new ArrayList<>();
@@ -78,6 +79,9 @@ class ReadmeExamplesTest {
                     .as("the consumer joined its group")
                     .isNotEmpty();
             consumer.seekToBeginning(consumer.assignment());
+            // Resolve the reset offsets now (position() blocks for them): the snippet's one 500 ms poll
+            // then only has to fetch, which a loaded machine otherwise may not finish in time.
+            consumer.assignment().forEach(consumer::position);
             // README:begin processor
             DedupConfig config = DedupConfig.builder()
                     .store("memory:")

@@ -2,6 +2,7 @@ package io.github.kdedup.streams;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.kdedup.testkafka.TestKafka;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;

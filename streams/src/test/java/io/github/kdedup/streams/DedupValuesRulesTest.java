@@ -13,6 +13,7 @@ import io.github.kdedup.kafka.MissingKeyPolicy;
 import io.github.kdedup.kafka.StoreUnavailablePolicy;
 import io.github.kdedup.kafka.Verdict;
 import io.github.kdedup.memory.MemoryIdempotencyStore;
+import io.github.kdedup.testkafka.TestKafka;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;

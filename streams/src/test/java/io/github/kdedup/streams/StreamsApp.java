@@ -1,5 +1,6 @@
 package io.github.kdedup.streams;
 
+import io.github.kdedup.testkafka.TestKafka;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;

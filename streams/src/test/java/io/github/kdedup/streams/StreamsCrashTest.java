@@ -3,6 +3,7 @@ package io.github.kdedup.streams;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.kdedup.tck.TestServices;
+import io.github.kdedup.testkafka.TestKafka;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -9,6 +9,7 @@ import io.github.kdedup.IdempotencyStores;
 import io.github.kdedup.kafka.DedupConfig;
 import io.github.kdedup.memory.MemoryIdempotencyStore;
 import io.github.kdedup.tck.TestServices;
+import io.github.kdedup.testkafka.TestKafka;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;

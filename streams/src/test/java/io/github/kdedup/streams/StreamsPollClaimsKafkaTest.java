@@ -13,6 +13,7 @@ import io.github.kdedup.StoredRecord;
 import io.github.kdedup.kafka.DedupConfig;
 import io.github.kdedup.kafka.KeyExtractor;
 import io.github.kdedup.memory.MemoryIdempotencyStore;
+import io.github.kdedup.testkafka.TestKafka;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.kdedup.kafka.DedupConfig;
 import io.github.kdedup.tck.TcpProxy;
 import io.github.kdedup.tck.TestServices;
+import io.github.kdedup.testkafka.TestKafka;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;

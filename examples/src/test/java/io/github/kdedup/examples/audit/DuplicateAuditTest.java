@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.kdedup.examples.Demo;
-import io.github.kdedup.examples.broker.EmbeddedKafka;
 import io.github.kdedup.examples.demo.EventProducer;
+import io.github.kdedup.testkafka.TestKafka;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.List;
@@ -17,7 +17,6 @@ import java.util.Set;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -25,32 +24,24 @@ import org.junit.jupiter.api.Test;
 @DisplayName("The duplicate audit")
 class DuplicateAuditTest {
 
-    private static EmbeddedKafka kafka;
     private static EventProducer.Produced produced;
 
     @BeforeAll
     static void seed() throws Exception {
-        kafka = EmbeddedKafka.start();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+        try (Admin admin =
+                Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic("audited", Optional.of(2), Optional.of((short) 1))))
                     .all()
                     .get();
         }
-        produced = new EventProducer(kafka.bootstrapServers(), "audited", 3).produce("evt", 500, 0.2);
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        if (kafka != null) {
-            kafka.close();
-        }
+        produced = new EventProducer(TestKafka.bootstrapServers(), "audited", 3).produce("evt", 500, 0.2);
     }
 
     @Test
     @DisplayName("finds every republished copy and tells producer retries from application republishes")
     void shouldFindEveryCopyWithItsCause() {
         DuplicateAudit.Result result =
-                DuplicateAudit.audit(kafka.bootstrapServers(), "audited", Set.of(), 0, null, "event-id");
+                DuplicateAudit.audit(TestKafka.bootstrapServers(), "audited", Set.of(), 0, null, "event-id");
 
         assertThat(result.recordsRead()).isEqualTo(produced.records());
         assertThat(result.distinctKeys()).isEqualTo(produced.events());
@@ -75,7 +66,7 @@ class DuplicateAuditTest {
     @DisplayName("reads only the offset range it is given")
     void shouldReadOnlyTheRange() {
         DuplicateAudit.Result result =
-                DuplicateAudit.audit(kafka.bootstrapServers(), "audited", Set.of(0), 0, 10L, null);
+                DuplicateAudit.audit(TestKafka.bootstrapServers(), "audited", Set.of(0), 0, 10L, null);
 
         assertThat(result.recordsRead()).isEqualTo(10);
         assertThat(result.keySource()).isEqualTo("record key");
@@ -84,14 +75,15 @@ class DuplicateAuditTest {
     @Test
     @DisplayName("names the missing partition and the ones that exist")
     void shouldRejectAMissingPartition() {
-        assertThatThrownBy(() -> DuplicateAudit.audit(kafka.bootstrapServers(), "audited", Set.of(7), 0, null, null))
+        assertThatThrownBy(
+                        () -> DuplicateAudit.audit(TestKafka.bootstrapServers(), "audited", Set.of(7), 0, null, null))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("topic 'audited' has no partition 7; it has partitions [0, 1]");
     }
 
     private static String[] auditArgs(String topic, String... more) {
         List<String> args = new java.util.ArrayList<>(
-                List.of("audit", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", topic));
+                List.of("audit", "--bootstrap-servers", TestKafka.bootstrapServers(), "--topic", topic));
         args.addAll(List.of(more));
         return args.toArray(String[]::new);
     }
@@ -153,12 +145,13 @@ class DuplicateAuditTest {
     @DisplayName("keeps the columns aligned when the topic name is long")
     void shouldAlignColumnsWithALongTopicName() throws Exception {
         String topic = "audited-with-a-topic-name-long-enough-to-push-the-columns";
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+        try (Admin admin =
+                Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic(topic, Optional.of(12), Optional.of((short) 1))))
                     .all()
                     .get();
         }
-        new EventProducer(kafka.bootstrapServers(), topic, 5).produce("evt", 300, 0.3);
+        new EventProducer(TestKafka.bootstrapServers(), topic, 5).produce("evt", 300, 0.3);
 
         Ran ran = run(auditArgs(topic, "--max-keys", "20"));
 

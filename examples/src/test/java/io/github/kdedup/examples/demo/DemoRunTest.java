@@ -3,8 +3,8 @@ package io.github.kdedup.examples.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.kdedup.DuplicateCause;
-import io.github.kdedup.examples.broker.EmbeddedKafka;
 import io.github.kdedup.kafka.CompletionMode;
+import io.github.kdedup.testkafka.TestKafka;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.Map;
@@ -13,27 +13,11 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.GroupListing;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 @DisplayName("The demo's main flow")
 class DemoRunTest {
-
-    private static EmbeddedKafka kafka;
-
-    @BeforeAll
-    static void startKafka() {
-        kafka = EmbeddedKafka.start();
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        if (kafka != null) {
-            kafka.close();
-        }
-    }
 
     /** A run and what it printed (progress, then the report). */
     private record Run(DemoReport report, String progress, String printed) {}
@@ -41,8 +25,8 @@ class DemoRunTest {
     private static Run run(boolean dedup, boolean crash, CompletionMode completion, boolean keep)
             throws InterruptedException {
         // The in-JVM broker is passed as an external cluster: the run creates and deletes its own topic.
-        DemoOptions options =
-                new DemoOptions(kafka.bootstrapServers(), "memory:", 800, 3, 2, 0.2, crash, dedup, completion, keep);
+        DemoOptions options = new DemoOptions(
+                TestKafka.bootstrapServers(), "memory:", 800, 3, 2, 0.2, crash, dedup, completion, keep);
         StringWriter progress = new StringWriter();
         DemoReport report = new DemoRun(options, new PrintWriter(progress, true)).run();
         StringWriter printed = new StringWriter();
@@ -155,7 +139,8 @@ class DemoRunTest {
     @Test
     @DisplayName("on an external cluster, deletes its topic and group at the end, and keeps them with --keep")
     void shouldCleanUpUnlessKept() throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+        try (Admin admin =
+                Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers()))) {
             Set<String> topicsBefore = admin.listTopics().names().get();
 
             Run deleted = run(true, false, CompletionMode.PER_RECORD, false);

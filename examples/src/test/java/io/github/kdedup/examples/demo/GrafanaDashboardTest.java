@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import io.github.kdedup.IdempotencyStore;
 import io.github.kdedup.IdempotencyStores;
-import io.github.kdedup.examples.broker.EmbeddedKafka;
 import io.github.kdedup.kafka.DedupConfig;
 import io.github.kdedup.kafka.DedupProcessor;
 import io.github.kdedup.kafka.Fingerprinter;
@@ -14,6 +13,7 @@ import io.github.kdedup.kafka.MicrometerDedupMetrics;
 import io.github.kdedup.kafka.RecordOutcome;
 import io.github.kdedup.kafka.StoreUnavailablePolicy;
 import io.github.kdedup.tck.RedisServerProcess;
+import io.github.kdedup.testkafka.TestKafka;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
@@ -44,11 +44,10 @@ class GrafanaDashboardTest {
     void shouldQueryExactlyTheExportedMetrics() throws Exception {
         Set<String> queried = queried();
         Set<String> exported;
-        try (MetricsEndpoint endpoint = MetricsEndpoint.start(0);
-                EmbeddedKafka kafka = EmbeddedKafka.start()) {
+        try (MetricsEndpoint endpoint = MetricsEndpoint.start(0)) {
             MicrometerDedupMetrics metrics = MicrometerDedupMetrics.of(endpoint.registry());
             // A real demo run: claims of every outcome, duplicates of every cause, a takeover, store latency.
-            DemoOptions options = new DemoOptions(kafka.bootstrapServers(), "memory:", 600, 2, 2, 0.2, true, true);
+            DemoOptions options = new DemoOptions(TestKafka.bootstrapServers(), "memory:", 600, 2, 2, 0.2, true, true);
             DemoReport report = new DemoRun(options, new PrintWriter(new StringWriter(), true), metrics).run();
             assertThat(report.crash()).as("the crash makes the takeover meter").isNotNull();
             // The meters of bad days, which a healthy run never creates.

@@ -76,7 +76,8 @@ public final class CrashConsumerMain {
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, a.get("maxPollRecords"));
-        // a killed member must leave the group soon, so that its partitions move to the survivor
+        // a killed member must leave the group soon, so that its partitions move to the survivor (below a
+        // broker's default minimum of 6 s: TestKafka's broker accepts session timeouts from 500 ms)
         props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "3000");
         props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "500");
         DedupConfig config = DedupConfig.builder()

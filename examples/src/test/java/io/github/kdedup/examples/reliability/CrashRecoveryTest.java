@@ -2,11 +2,11 @@ package io.github.kdedup.examples.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.kdedup.examples.broker.EmbeddedKafka;
 import io.github.kdedup.examples.demo.EventProducer;
 import io.github.kdedup.jdbc.JdbcIdempotencyStore;
 import io.github.kdedup.jdbc.SqlDialect;
 import io.github.kdedup.tck.TestServices;
+import io.github.kdedup.testkafka.TestKafka;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -25,8 +25,6 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -44,21 +42,6 @@ class CrashRecoveryTest {
     private static final int MAX_POLL_RECORDS = 50;
     private static final Duration STEP_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration RUN_TIMEOUT = Duration.ofSeconds(150);
-
-    private static EmbeddedKafka kafka;
-
-    @BeforeAll
-    static void startKafka() {
-        // the consumers' 3 s session timeout is below the broker's default minimum of 6 s
-        kafka = EmbeddedKafka.start(Map.of("group.min.session.timeout.ms", "1000"));
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        if (kafka != null) {
-            kafka.close();
-        }
-    }
 
     /** What one run left behind. */
     private record Run(Map<String, CrashLedger.Entry> ledger, int copies, int kills, int lostOrCommitFailed) {
@@ -156,15 +139,16 @@ class CrashRecoveryTest {
     private Run run(String mode, CrashLedger ledger, List<String> extra) throws Exception {
         String topic = "crash-" + mode + "-" + UUID.randomUUID();
         String group = "crash-" + UUID.randomUUID();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+        try (Admin admin =
+                Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic(topic, Optional.of(3), Optional.of((short) 1))))
                     .all()
                     .get();
             EventProducer.Produced produced =
-                    new EventProducer(kafka.bootstrapServers(), topic, 8).produce("evt", EVENTS, 0.1);
+                    new EventProducer(TestKafka.bootstrapServers(), topic, 8).produce("evt", EVENTS, 0.1);
             List<String> arguments = new ArrayList<>(List.of(
                     "mode=" + mode,
-                    "bootstrap=" + kafka.bootstrapServers(),
+                    "bootstrap=" + TestKafka.bootstrapServers(),
                     "topic=" + topic,
                     "group=" + group,
                     "namespace=" + group,

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.github.kdedup.IdempotencyStore;
 import io.github.kdedup.IdempotencyStoreException;
 import io.github.kdedup.IdempotencyStores;
-import io.github.kdedup.examples.broker.EmbeddedKafka;
 import io.github.kdedup.kafka.DedupConfig;
 import io.github.kdedup.kafka.DedupConsumerInterceptor;
 import io.github.kdedup.kafka.DedupPolicyException;
@@ -16,6 +15,7 @@ import io.github.kdedup.kafka.MissingKeyPolicy;
 import io.github.kdedup.kafka.PollAbortedError;
 import io.github.kdedup.kafka.RecordOutcome;
 import io.github.kdedup.kafka.StoreUnavailablePolicy;
+import io.github.kdedup.testkafka.TestKafka;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -61,7 +61,6 @@ class HostileRecordsTest {
     private static final int MIB = 1024 * 1024;
     private static final Duration WITHIN = Duration.ofSeconds(30);
 
-    private EmbeddedKafka kafka;
     private Admin admin;
     private KafkaProducer<byte[], byte[]> producer;
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -101,12 +100,11 @@ class HostileRecordsTest {
 
     @BeforeAll
     void start() {
-        kafka = EmbeddedKafka.start();
-        admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
+        admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers()));
         producer = new KafkaProducer<>(
                 Map.of(
                         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        kafka.bootstrapServers(),
+                        TestKafka.bootstrapServers(),
                         ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
                         8 * MIB,
                         ProducerConfig.ACKS_CONFIG,
@@ -119,17 +117,11 @@ class HostileRecordsTest {
     @AfterAll
     void stop() {
         Metrics.removeRegistry(registry);
-        try {
-            if (producer != null) {
-                producer.close();
-            }
-            if (admin != null) {
-                admin.close();
-            }
-        } finally {
-            if (kafka != null) {
-                kafka.close();
-            }
+        if (producer != null) {
+            producer.close();
+        }
+        if (admin != null) {
+            admin.close();
         }
     }
 
@@ -344,7 +336,7 @@ class HostileRecordsTest {
 
     private KafkaConsumer<byte[], byte[]> consumer(String topic, String group, Map<String, Object> extra) {
         Map<String, Object> p = new HashMap<>(extra);
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers());
         p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);

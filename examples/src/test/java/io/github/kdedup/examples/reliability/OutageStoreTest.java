@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.github.kdedup.IdempotencyStoreException;
-import io.github.kdedup.examples.broker.EmbeddedKafka;
 import io.github.kdedup.examples.demo.EventProducer;
 import io.github.kdedup.kafka.DedupConfig;
 import io.github.kdedup.kafka.DedupConsumerInterceptor;
@@ -15,6 +14,7 @@ import io.github.kdedup.kafka.RecordOutcome;
 import io.github.kdedup.kafka.StoreUnavailablePolicy;
 import io.github.kdedup.tck.LocalPostgres;
 import io.github.kdedup.tck.RedisServerProcess;
+import io.github.kdedup.testkafka.TestKafka;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -58,13 +58,11 @@ class OutageStoreTest {
     private static final Duration MIN_OUTAGE = Duration.ofSeconds(2);
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
-    private static EmbeddedKafka kafka;
     private static RedisServerProcess redis;
     private static LocalPostgres postgres;
 
     @BeforeAll
     static void start() {
-        kafka = EmbeddedKafka.start();
         // every write fsynced before the reply: what the store acknowledged survives the SIGKILL
         redis = RedisServerProcess.start("--appendonly", "yes", "--appendfsync", "always");
         postgres = LocalPostgres.start(null);
@@ -73,18 +71,12 @@ class OutageStoreTest {
     @AfterAll
     static void stop() {
         try {
-            if (kafka != null) {
-                kafka.close();
+            if (redis != null) {
+                redis.close();
             }
         } finally {
-            try {
-                if (redis != null) {
-                    redis.close();
-                }
-            } finally {
-                if (postgres != null) {
-                    postgres.close();
-                }
+            if (postgres != null) {
+                postgres.close();
             }
         }
     }
@@ -109,20 +101,21 @@ class OutageStoreTest {
 
     private static Topic topic() throws Exception {
         String name = "outage-" + UUID.randomUUID();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+        try (Admin admin =
+                Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic(name, Optional.of(1), Optional.of((short) 1))))
                     .all()
                     .get();
         }
         EventProducer.Produced produced =
-                new EventProducer(kafka.bootstrapServers(), name, 5).produce("evt", EVENTS, 0.1);
+                new EventProducer(TestKafka.bootstrapServers(), name, 5).produce("evt", EVENTS, 0.1);
         assertThat(produced.copies()).isPositive();
         return new Topic(name, new TopicPartition(name, 0), produced.records(), produced.copies());
     }
 
     private static KafkaConsumer<String, String> consumer(Topic topic, Map<String, String> extra) {
         Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers());
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "outage-" + UUID.randomUUID());
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());

@@ -3,13 +3,13 @@ package io.github.kdedup.examples.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
-import io.github.kdedup.examples.broker.EmbeddedKafka;
 import io.github.kdedup.examples.demo.EventProducer;
 import io.github.kdedup.jdbc.JdbcStoreProvider;
 import io.github.kdedup.kafka.DedupConsumerInterceptor;
 import io.github.kdedup.kafka.PollAbortedError;
 import io.github.kdedup.tck.TcpProxy;
 import io.github.kdedup.tck.TestServices;
+import io.github.kdedup.testkafka.TestKafka;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
@@ -53,7 +53,6 @@ class SilentStoreTest {
 
     private static final Pattern HOST_PORT = Pattern.compile("^(jdbc:[a-z]+://)([^/:?]+):(\\d+)(.*)$");
 
-    private static EmbeddedKafka kafka;
     private static TcpProxy proxy;
     private static String proxiedUrl;
     private static final String TABLE =
@@ -61,7 +60,6 @@ class SilentStoreTest {
 
     @BeforeAll
     static void start() {
-        kafka = EmbeddedKafka.start();
         Matcher m = HOST_PORT.matcher(TestServices.postgresUrl());
         assertThat(m.matches()).as("a host and port in the PostgreSQL URL").isTrue();
         proxy = TcpProxy.start(m.group(2), Integer.parseInt(m.group(3)));
@@ -70,18 +68,12 @@ class SilentStoreTest {
 
     @AfterAll
     static void stop() throws Exception {
-        try {
-            if (proxy != null) {
-                proxy.close();
-            }
-            try (Connection c = DriverManager.getConnection(TestServices.postgresUrl());
-                    Statement s = c.createStatement()) {
-                s.execute("DROP TABLE IF EXISTS " + TABLE);
-            }
-        } finally {
-            if (kafka != null) {
-                kafka.close();
-            }
+        if (proxy != null) {
+            proxy.close();
+        }
+        try (Connection c = DriverManager.getConnection(TestServices.postgresUrl());
+                Statement s = c.createStatement()) {
+            s.execute("DROP TABLE IF EXISTS " + TABLE);
         }
     }
 
@@ -90,12 +82,13 @@ class SilentStoreTest {
             + "bound and delivers nothing")
     void shouldAbortThePollWithinTheDefaultBound() throws Exception {
         String topic = "silent-" + UUID.randomUUID();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+        try (Admin admin =
+                Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic(topic, Optional.of(1), Optional.of((short) 1))))
                     .all()
                     .get();
         }
-        new EventProducer(kafka.bootstrapServers(), topic, 11).produce("evt", EVENTS, 0.0);
+        new EventProducer(TestKafka.bootstrapServers(), topic, 11).produce("evt", EVENTS, 0.0);
 
         try (KafkaConsumer<String, String> consumer = consumer()) {
             consumer.subscribe(List.of(topic));
@@ -137,7 +130,7 @@ class SilentStoreTest {
 
     private static KafkaConsumer<String, String> consumer() {
         Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers());
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "silent-" + UUID.randomUUID());
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");

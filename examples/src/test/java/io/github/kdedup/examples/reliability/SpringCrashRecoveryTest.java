@@ -2,10 +2,10 @@ package io.github.kdedup.examples.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.kdedup.examples.broker.EmbeddedKafka;
 import io.github.kdedup.examples.demo.EventProducer;
 import io.github.kdedup.jdbc.JdbcIdempotencyStore;
 import io.github.kdedup.jdbc.SqlDialect;
+import io.github.kdedup.testkafka.TestKafka;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
@@ -21,7 +21,6 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -46,7 +45,6 @@ class SpringCrashRecoveryTest {
     private static final Duration STEP_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration RUN_TIMEOUT = Duration.ofSeconds(120);
 
-    private EmbeddedKafka kafka;
     private final Map<String, Run> runs = new java.util.HashMap<>();
 
     /** What one listener's run left behind. */
@@ -72,14 +70,12 @@ class SpringCrashRecoveryTest {
 
     @BeforeAll
     void killAndRestart() throws Exception {
-        // the children's 3 s session timeout is below the broker's default minimum of 6 s
-        kafka = EmbeddedKafka.start(Map.of("group.min.session.timeout.ms", "1000"));
         String id = UUID.randomUUID().toString().replace("-", "");
         String claimsTable = "kdedup_spring_crash_" + id;
         try (CrashLedger txLedger = CrashLedger.create();
                 CrashLedger containerLedger = CrashLedger.create();
-                Admin admin =
-                        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+                Admin admin = Admin.create(
+                        Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers()))) {
             // created here, once, rather than by each application's store at its start
             try (Connection c = DriverManager.getConnection(txLedger.url());
                     Statement s = c.createStatement()) {
@@ -91,10 +87,11 @@ class SpringCrashRecoveryTest {
                 List<String> arguments = new ArrayList<>(List.of(
                         "--crash.ledger-url=" + txLedger.url(),
                         "--crash.sleep-millis=5",
-                        "--spring.kafka.bootstrap-servers=" + kafka.bootstrapServers(),
+                        "--spring.kafka.bootstrap-servers=" + TestKafka.bootstrapServers(),
                         "--spring.kafka.consumer.auto-offset-reset=earliest",
                         "--spring.kafka.consumer.max-poll-records=" + MAX_POLL_RECORDS,
                         // a killed application must leave the groups soon, so that its restart gets the partitions
+                        // (TestKafka's broker accepts session timeouts from 500 ms, below the default 6 s)
                         "--spring.kafka.consumer.properties.session.timeout.ms=3000",
                         "--spring.kafka.consumer.properties.heartbeat.interval.ms=500",
                         "--spring.kafka.listener.poll-timeout=200ms",
@@ -146,13 +143,6 @@ class SpringCrashRecoveryTest {
         }
     }
 
-    @AfterAll
-    void stopKafka() {
-        if (kafka != null) {
-            kafka.close();
-        }
-    }
-
     @Test
     @DisplayName("a @Transactional listener claiming in its own transaction applies every event exactly once")
     void shouldApplyEveryEventExactlyOnceWithTransactionalClaims() {
@@ -184,7 +174,7 @@ class SpringCrashRecoveryTest {
                 .all()
                 .get();
         EventProducer.Produced produced =
-                new EventProducer(kafka.bootstrapServers(), topic, 8).produce("evt", EVENTS, 0.1);
+                new EventProducer(TestKafka.bootstrapServers(), topic, 8).produce("evt", EVENTS, 0.1);
         return new Lane(mode, topic, "spring-crash-" + mode + "-" + id, ledger, produced.copies());
     }
 

@@ -2,11 +2,11 @@ package io.github.kdedup.examples.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.kdedup.examples.broker.EmbeddedKafka;
 import io.github.kdedup.examples.demo.EventProducer;
 import io.github.kdedup.kafka.DedupConsumerInterceptor;
 import io.github.kdedup.tck.RedisServerProcess;
 import io.github.kdedup.tck.TcpProxy;
+import io.github.kdedup.testkafka.TestKafka;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,13 +53,11 @@ class StoreBlipAtCommitTest {
     private static final int MAX_POLL_RECORDS = 50;
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
-    private static EmbeddedKafka kafka;
     private static RedisServerProcess redis;
     private static TcpProxy proxy;
 
     @BeforeAll
     static void start() {
-        kafka = EmbeddedKafka.start();
         redis = RedisServerProcess.start();
         proxy = TcpProxy.start("127.0.0.1", redis.port());
     }
@@ -71,14 +69,8 @@ class StoreBlipAtCommitTest {
                 proxy.close();
             }
         } finally {
-            try {
-                if (redis != null) {
-                    redis.close();
-                }
-            } finally {
-                if (kafka != null) {
-                    kafka.close();
-                }
+            if (redis != null) {
+                redis.close();
             }
         }
     }
@@ -155,7 +147,7 @@ class StoreBlipAtCommitTest {
 
     private static KafkaConsumer<String, String> consumer(String group, String protocol) {
         Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers());
         props.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         props.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, protocol);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -169,7 +161,8 @@ class StoreBlipAtCommitTest {
     }
 
     private static void createTopic(String topic) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+        try (Admin admin =
+                Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic(topic, Optional.of(1), Optional.of((short) 1))))
                     .all()
                     .get();
@@ -179,7 +172,7 @@ class StoreBlipAtCommitTest {
     /** Publishes events {@code evt-0} to {@code evt-199}, each with its id in the event-id header. */
     private static void publish(String topic) throws Exception {
         Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers());
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {

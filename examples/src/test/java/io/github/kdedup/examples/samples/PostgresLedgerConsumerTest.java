@@ -2,11 +2,11 @@ package io.github.kdedup.examples.samples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.kdedup.examples.broker.EmbeddedKafka;
 import io.github.kdedup.examples.demo.EventProducer;
 import io.github.kdedup.jdbc.JdbcIdempotencyStore;
 import io.github.kdedup.jdbc.SqlDialect;
 import io.github.kdedup.tck.TestServices;
+import io.github.kdedup.testkafka.TestKafka;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -30,7 +30,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -43,7 +42,6 @@ class PostgresLedgerConsumerTest {
 
     private static final int EVENTS = 300;
 
-    private static EmbeddedKafka kafka;
     private static PGSimpleDataSource database;
 
     private final String suffix = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
@@ -54,14 +52,6 @@ class PostgresLedgerConsumerTest {
     static void start() {
         database = new PGSimpleDataSource();
         database.setURL(TestServices.postgresUrl());
-        kafka = EmbeddedKafka.start();
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        if (kafka != null) {
-            kafka.close();
-        }
     }
 
     @BeforeEach
@@ -92,13 +82,14 @@ class PostgresLedgerConsumerTest {
     /** A topic of {@value #EVENTS} events of which about 30 % were written twice. */
     private static String seededTopic() throws Exception {
         String topic = "payments-" + UUID.randomUUID();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+        try (Admin admin =
+                Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic(topic, Optional.of(2), Optional.of((short) 1))))
                     .all()
                     .get();
         }
         EventProducer.Produced produced =
-                new EventProducer(kafka.bootstrapServers(), topic, 17).produce("pay", EVENTS, 0.3);
+                new EventProducer(TestKafka.bootstrapServers(), topic, 17).produce("pay", EVENTS, 0.3);
         assertThat(produced.copies()).isPositive();
         return topic;
     }
@@ -168,7 +159,7 @@ class PostgresLedgerConsumerTest {
         // A member that commits its database transaction and dies before committing the offsets.
         Map<String, Object> props = Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                kafka.bootstrapServers(),
+                TestKafka.bootstrapServers(),
                 ConsumerConfig.GROUP_ID_CONFIG,
                 group,
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
@@ -192,7 +183,8 @@ class PostgresLedgerConsumerTest {
         }
         assertThat(appliedBeforeCrash).isPositive();
         assertThat(ledger()).hasSize(appliedBeforeCrash);
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+        try (Admin admin =
+                Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers()))) {
             assertThat(admin.listConsumerGroupOffsets(group)
                             .partitionsToOffsetAndMetadata()
                             .get())
@@ -201,7 +193,7 @@ class PostgresLedgerConsumerTest {
         }
 
         // A new member of the group: the redelivered records are DUPLICATE, the rest is applied once.
-        ledgerConsumer.run(kafka.bootstrapServers(), topic, whenLedgerComplete());
+        ledgerConsumer.run(TestKafka.bootstrapServers(), topic, whenLedgerComplete());
 
         assertEachEventOnce(ledger());
     }
@@ -215,7 +207,7 @@ class PostgresLedgerConsumerTest {
         PostgresLedgerConsumer ledgerConsumer = new PostgresLedgerConsumer(
                 database, claimsTable, "ledger-" + UUID.randomUUID(), insertRow(attempts, failing));
 
-        ledgerConsumer.run(kafka.bootstrapServers(), topic, whenLedgerComplete());
+        ledgerConsumer.run(TestKafka.bootstrapServers(), topic, whenLedgerComplete());
 
         assertEachEventOnce(ledger());
         // Failed once (rolled back with its claim), applied on the retry: the rollback did not leave it COMPLETED.

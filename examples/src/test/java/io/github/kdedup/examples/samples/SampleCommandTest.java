@@ -3,8 +3,8 @@ package io.github.kdedup.examples.samples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.kdedup.examples.Demo;
-import io.github.kdedup.examples.broker.EmbeddedKafka;
 import io.github.kdedup.tck.TestServices;
+import io.github.kdedup.testkafka.TestKafka;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.lang.reflect.Modifier;
@@ -12,8 +12,6 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -21,27 +19,14 @@ import org.junit.jupiter.params.provider.ValueSource;
 @DisplayName("kdedup-demo sample")
 class SampleCommandTest {
 
-    private static EmbeddedKafka kafka;
-
-    @BeforeAll
-    static void startKafka() {
-        kafka = EmbeddedKafka.start();
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        if (kafka != null) {
-            kafka.close();
-        }
-    }
-
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"interceptor", "processor", "relay", "postgres-ledger"})
     @DisplayName("runs each sample with one command, prints what it did and deletes what it created")
     void shouldRunEachSample(String sample) throws Exception {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+        try (Admin admin =
+                Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers()))) {
             Set<String> topicsBefore = admin.listTopics().names().get();
 
             int code = Demo.execute(
@@ -49,7 +34,7 @@ class SampleCommandTest {
                         "sample",
                         sample,
                         "--bootstrap-servers",
-                        kafka.bootstrapServers(),
+                        TestKafka.bootstrapServers(),
                         "--events",
                         "300",
                         "--jdbc-url",

@@ -2,8 +2,8 @@ package io.github.kdedup.examples.samples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.kdedup.examples.broker.EmbeddedKafka;
 import io.github.kdedup.examples.demo.EventProducer;
+import io.github.kdedup.testkafka.TestKafka;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -16,8 +16,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -26,30 +24,17 @@ class SampleConsumersTest {
 
     private static final int EVENTS = 400;
 
-    private static EmbeddedKafka kafka;
-
-    @BeforeAll
-    static void startKafka() {
-        kafka = EmbeddedKafka.start();
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        if (kafka != null) {
-            kafka.close();
-        }
-    }
-
     /** A topic of {@value #EVENTS} events of which about 30 % were written twice. */
     private static String seededTopic() throws Exception {
         String topic = "orders-" + UUID.randomUUID();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+        try (Admin admin =
+                Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic(topic, Optional.of(2), Optional.of((short) 1))))
                     .all()
                     .get();
         }
         EventProducer.Produced produced =
-                new EventProducer(kafka.bootstrapServers(), topic, 11).produce("evt", EVENTS, 0.3);
+                new EventProducer(TestKafka.bootstrapServers(), topic, 11).produce("evt", EVENTS, 0.3);
         assertThat(produced.copies()).isPositive();
         return topic;
     }
@@ -88,7 +73,7 @@ class SampleConsumersTest {
         Ledger ledger = new Ledger();
 
         InterceptorConsumer.run(
-                kafka.bootstrapServers(),
+                TestKafka.bootstrapServers(),
                 "billing-" + UUID.randomUUID(),
                 topic,
                 "memory:",
@@ -105,7 +90,7 @@ class SampleConsumersTest {
         Ledger ledger = new Ledger();
 
         ProcessorConsumer.run(
-                kafka.bootstrapServers(),
+                TestKafka.bootstrapServers(),
                 "billing-" + UUID.randomUUID(),
                 topic,
                 "memory:",

@@ -2,8 +2,8 @@ package io.github.kdedup.examples.samples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.kdedup.examples.broker.EmbeddedKafka;
 import io.github.kdedup.examples.demo.EventProducer;
+import io.github.kdedup.testkafka.TestKafka;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
@@ -23,8 +23,6 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -33,23 +31,10 @@ class TransactionalRelayConsumerTest {
 
     private static final int EVENTS = 400;
 
-    private static EmbeddedKafka kafka;
-
-    @BeforeAll
-    static void startKafka() {
-        kafka = EmbeddedKafka.start();
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        if (kafka != null) {
-            kafka.close();
-        }
-    }
-
     private static String createTopic(String prefix) throws Exception {
         String topic = prefix + "-" + UUID.randomUUID();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+        try (Admin admin =
+                Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic(topic, Optional.of(2), Optional.of((short) 1))))
                     .all()
                     .get();
@@ -61,7 +46,7 @@ class TransactionalRelayConsumerTest {
     private static String seededTopic() throws Exception {
         String topic = createTopic("orders");
         EventProducer.Produced produced =
-                new EventProducer(kafka.bootstrapServers(), topic, 13).produce("evt", EVENTS, 0.3);
+                new EventProducer(TestKafka.bootstrapServers(), topic, 13).produce("evt", EVENTS, 0.3);
         assertThat(produced.copies()).isPositive();
         return topic;
     }
@@ -84,7 +69,7 @@ class TransactionalRelayConsumerTest {
                 () -> {
                     try {
                         TransactionalRelayConsumer.run(
-                                kafka.bootstrapServers(),
+                                TestKafka.bootstrapServers(),
                                 "relay-" + UUID.randomUUID(),
                                 input,
                                 output,
@@ -99,7 +84,7 @@ class TransactionalRelayConsumerTest {
         relay.start();
 
         Map<String, Object> props = new HashMap<>();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers());
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID());
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");

@@ -2,12 +2,11 @@ package io.github.kdedup.examples.streams;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.kdedup.examples.broker.EmbeddedKafka;
 import io.github.kdedup.tck.TestServices;
+import io.github.kdedup.testkafka.TestKafka;
 import java.net.URI;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
@@ -19,18 +18,8 @@ class StreamsDedupAppTest {
 
     private static final String PREFIX = "kse" + UUID.randomUUID().toString().substring(0, 8);
 
-    private static EmbeddedKafka kafka;
-
-    @BeforeAll
-    static void startKafka() {
-        kafka = EmbeddedKafka.start();
-    }
-
     @AfterAll
     static void stopKafka() {
-        if (kafka != null) {
-            kafka.close();
-        }
         // page by page: KEYS would block a shared Redis that holds millions of keys
         try (Jedis jedis = new Jedis(URI.create(TestServices.redisUri()), 10_000)) {
             ScanParams params = new ScanParams().match(PREFIX + ":*").count(10_000);
@@ -49,7 +38,7 @@ class StreamsDedupAppTest {
     @DisplayName(
             "should put each order exactly once on the output topic although a third were republished (memory store)")
     void shouldForwardEachOrderOnceWithMemory() {
-        StreamsDedupApp.Result result = StreamsDedupApp.run(kafka.bootstrapServers(), "memory:", 200);
+        StreamsDedupApp.Result result = StreamsDedupApp.run(TestKafka.bootstrapServers(), "memory:", 200);
 
         assertThat(result.republished()).isPositive();
         assertThat(result.output()).isEqualTo(200);
@@ -59,8 +48,8 @@ class StreamsDedupAppTest {
     @Test
     @DisplayName("should put each order exactly once on the output topic with the Redis store")
     void shouldForwardEachOrderOnceWithRedis() {
-        StreamsDedupApp.Result result =
-                StreamsDedupApp.run(kafka.bootstrapServers(), TestServices.redisUri() + "?keyPrefix=" + PREFIX, 200);
+        StreamsDedupApp.Result result = StreamsDedupApp.run(
+                TestKafka.bootstrapServers(), TestServices.redisUri() + "?keyPrefix=" + PREFIX, 200);
 
         assertThat(result.output()).isEqualTo(200);
         assertThat(result.distinct()).isEqualTo(200);

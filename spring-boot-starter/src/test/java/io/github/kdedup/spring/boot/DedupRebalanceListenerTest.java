@@ -9,6 +9,7 @@ import io.github.kdedup.kafka.DedupEngine;
 import io.github.kdedup.kafka.DedupRebalanceListener;
 import io.github.kdedup.kafka.PendingClaims;
 import io.github.kdedup.memory.MemoryIdempotencyStore;
+import io.github.kdedup.testkafka.TestKafka;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -29,14 +30,14 @@ class DedupRebalanceListenerTest {
     @Test
     @DisplayName("at revocation completes the claims below the committed offset and releases the others")
     void shouldSettleRevokedPartitionsByTheCommitRule() {
-        String topic = KafkaBroker.newTopic("plain-rebalance", 1);
-        KafkaBroker.send(topic, IntStream.range(0, 10).mapToObj(i -> "p" + i).toList());
+        String topic = TestKafka.createTopic("plain-rebalance", 1);
+        TestKafka.publish(topic, IntStream.range(0, 10).mapToObj(i -> "p" + i).toList());
         String group = "g-" + UUID.randomUUID().toString().substring(0, 8);
         try (MemoryIdempotencyStore store = MemoryIdempotencyStore.create();
                 KafkaConsumer<String, String> consumer = new KafkaConsumer<>(
                         Map.of(
                                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                                KafkaBroker.bootstrapServers(),
+                                TestKafka.bootstrapServers(),
                                 ConsumerConfig.GROUP_ID_CONFIG,
                                 group,
                                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,

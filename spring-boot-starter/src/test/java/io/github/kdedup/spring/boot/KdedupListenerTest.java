@@ -9,6 +9,7 @@ import io.github.kdedup.IdempotencyStores;
 import io.github.kdedup.memory.MemoryIdempotencyStore;
 import io.github.kdedup.tck.CountingStore;
 import io.github.kdedup.tck.TestServices;
+import io.github.kdedup.testkafka.TestKafka;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,8 +41,8 @@ class KdedupListenerTest {
         @Test
         @DisplayName("drops republished copies: each event reaches the record listener once, counted by cause")
         void shouldDropRepublishedCopies() {
-            String topic = KafkaBroker.newTopic("republished", 2);
-            KafkaBroker.send(topic, List.of("a", "b", "c", "a", "b", "d", "a"));
+            String topic = TestKafka.createTopic("republished", 2);
+            TestKafka.publish(topic, List.of("a", "b", "c", "a", "b", "d", "a"));
             Ledger ledger = new Ledger();
             try (ConfigurableApplicationContext app = TestApps.start(
                     TestApps.RecordApp.class, ledger, null, topic, group(), "kdedup.store=" + storeUri())) {
@@ -56,8 +57,8 @@ class KdedupListenerTest {
         @Test
         @DisplayName("drops redelivered copies: the same offsets read again (a reset to earliest) are not processed")
         void shouldDropRedeliveredCopies() {
-            String topic = KafkaBroker.newTopic("redelivered", 1);
-            KafkaBroker.send(topic, List.of("x1", "x2", "x3"));
+            String topic = TestKafka.createTopic("redelivered", 1);
+            TestKafka.publish(topic, List.of("x1", "x2", "x3"));
             String namespace = "ns-" + UUID.randomUUID();
             Ledger ledger = new Ledger();
             try (ConfigurableApplicationContext app = TestApps.start(
@@ -102,8 +103,8 @@ class KdedupListenerTest {
         @Test
         @DisplayName("drops redelivered copies: the same offsets read again (a reset to earliest) are not processed")
         void shouldDropRedeliveredCopies() {
-            String topic = KafkaBroker.newTopic("redelivered", 1);
-            KafkaBroker.send(topic, List.of("x1", "x2", "x3"));
+            String topic = TestKafka.createTopic("redelivered", 1);
+            TestKafka.publish(topic, List.of("x1", "x2", "x3"));
             Ledger ledger = new Ledger();
             try (MemoryIdempotencyStore store = MemoryIdempotencyStore.create()) {
                 String namespace = "ns-" + UUID.randomUUID();
@@ -148,8 +149,8 @@ class KdedupListenerTest {
         @Test
         @DisplayName("a listener that fails twice then succeeds processes the event once; the others once too")
         void shouldProcessOnceAfterTwoFailures() {
-            String topic = KafkaBroker.newTopic("retry", 1);
-            KafkaBroker.send(topic, List.of("r1", "r2", "r3", "r4"));
+            String topic = TestKafka.createTopic("retry", 1);
+            TestKafka.publish(topic, List.of("r1", "r2", "r3", "r4"));
             Ledger ledger = new Ledger();
             ledger.failures.put("r2", 2);
             try (ConfigurableApplicationContext app =
@@ -167,8 +168,8 @@ class KdedupListenerTest {
         @Test
         @DisplayName("a record the error handler gives up on ends COMPLETED: its republished copy is dropped")
         void shouldCompleteARecordTheErrorHandlerGaveUpOn() {
-            String topic = KafkaBroker.newTopic("poison", 1);
-            KafkaBroker.send(topic, List.of("ok1", "poison", "ok2"));
+            String topic = TestKafka.createTopic("poison", 1);
+            TestKafka.publish(topic, List.of("ok1", "poison", "ok2"));
             Ledger ledger = new Ledger();
             ledger.failures.put("poison", 1000);
             String group = group();
@@ -183,7 +184,7 @@ class KdedupListenerTest {
                                 .map(r -> r.state() == ClaimState.COMPLETED)
                                 .orElse(false),
                         "the given-up record completed at the commit");
-                KafkaBroker.send(topic, List.of("poison"));
+                TestKafka.publish(topic, List.of("poison"));
                 await(
                         TIMEOUT,
                         () -> TestApps.count(app, "kdedup.duplicates", "cause", "republished") == 1,
@@ -200,9 +201,9 @@ class KdedupListenerTest {
         @Test
         @DisplayName("a record listener costs one claim call per poll, not one per record")
         void shouldClaimOncePerPollForRecordListeners() {
-            String topic = KafkaBroker.newTopic("trips", 1);
+            String topic = TestKafka.createTopic("trips", 1);
             List<String> ids = IntStream.range(0, 200).mapToObj(i -> "t" + i).toList();
-            KafkaBroker.send(topic, ids);
+            TestKafka.publish(topic, ids);
             Ledger ledger = new Ledger();
             try (CountingStore store = new CountingStore(MemoryIdempotencyStore.create());
                     ConfigurableApplicationContext app = TestApps.start(
@@ -224,11 +225,11 @@ class KdedupListenerTest {
         @Test
         @DisplayName("a batch listener gets the batch minus duplicates, with one claim call per batch")
         void shouldDeduplicateBatchListeners() {
-            String topic = KafkaBroker.newTopic("batch", 1);
+            String topic = TestKafka.createTopic("batch", 1);
             List<String> ids = new ArrayList<>(
                     IntStream.range(0, 100).mapToObj(i -> "b" + i).toList());
             ids.addAll(IntStream.range(0, 50).mapToObj(i -> "b" + i).toList());
-            KafkaBroker.send(topic, ids);
+            TestKafka.publish(topic, ids);
             Ledger ledger = new Ledger();
             try (CountingStore store = new CountingStore(MemoryIdempotencyStore.create());
                     ConfigurableApplicationContext app = TestApps.start(
@@ -254,11 +255,11 @@ class KdedupListenerTest {
     @Test
     @DisplayName("two instances in one group with a rebalance in the middle process each event once")
     void shouldProcessEachEventOnceAcrossARebalance() {
-        String topic = KafkaBroker.newTopic("rebalance", 4);
+        String topic = TestKafka.createTopic("rebalance", 4);
         List<String> ids =
                 new ArrayList<>(IntStream.range(0, 300).mapToObj(i -> "e" + i).toList());
         ids.addAll(IntStream.range(0, 100).mapToObj(i -> "e" + (i * 3)).toList());
-        KafkaBroker.send(topic, ids);
+        TestKafka.publish(topic, ids);
         Ledger ledger = new Ledger();
         ledger.sleepMillis = 20;
         String group = group();
@@ -277,7 +278,7 @@ class KdedupListenerTest {
                     TestApps.start(TestApps.RecordApp.class, ledger, null, topic, group, props)) {
                 await(
                         TIMEOUT,
-                        () -> KafkaBroker.groupState(group) == GroupState.PREPARING_REBALANCE,
+                        () -> TestKafka.groupState(group) == GroupState.PREPARING_REBALANCE,
                         "the second instance to ask to join");
                 ledger.hold = null;
                 hold.countDown();

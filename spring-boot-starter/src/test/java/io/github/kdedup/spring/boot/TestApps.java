@@ -1,5 +1,6 @@
 package io.github.kdedup.spring.boot;
 
+import io.github.kdedup.testkafka.TestKafka;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.ArrayList;
@@ -76,7 +77,7 @@ final class TestApps {
     static ConfigurableApplicationContext start(
             Class<?> app, Ledger ledger, @Nullable Object store, String topic, String group, String... properties) {
         List<String> props = new ArrayList<>(List.of(
-                "spring.kafka.bootstrap-servers=" + KafkaBroker.bootstrapServers(),
+                "spring.kafka.bootstrap-servers=" + TestKafka.bootstrapServers(),
                 "spring.kafka.consumer.auto-offset-reset=earliest",
                 "spring.kafka.consumer.properties.session.timeout.ms=6000",
                 "spring.kafka.consumer.properties.heartbeat.interval.ms=500",

@@ -7,6 +7,7 @@ import io.github.kdedup.IdempotencyStore;
 import io.github.kdedup.jdbc.JdbcIdempotencyStore;
 import io.github.kdedup.spring.kafka.TransactionalDedup;
 import io.github.kdedup.tck.TestServices;
+import io.github.kdedup.testkafka.TestKafka;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -74,8 +75,8 @@ class TransactionalListenerTest {
         try (Connection c = DriverManager.getConnection(url)) {
             c.createStatement().execute("create table " + table + " (event_id varchar(64) not null)");
         }
-        String topic = KafkaBroker.newTopic("tx", 1);
-        KafkaBroker.send(topic, List.of("t1", "t2", "t3", "t1", "t2", "t4"));
+        String topic = TestKafka.createTopic("tx", 1);
+        TestKafka.publish(topic, List.of("t1", "t2", "t3", "t1", "t2", "t4"));
         Ledger ledger = new Ledger();
         ledger.failures.put("t3", 1);
         String group = "g-" + UUID.randomUUID().toString().substring(0, 8);
