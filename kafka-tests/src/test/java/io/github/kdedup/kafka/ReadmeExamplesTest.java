@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.junit.jupiter.api.DisplayName;
@@ -65,6 +66,10 @@ class ReadmeExamplesTest {
         String topic = TestKafka.createTopic("readme-payments", 1);
         TestKafka.publish(topic, List.of("pay-1", "pay-1", "pay-2"));
         Map<String, Object> consumerProps = TestKafka.consumerProperties(TestKafka.uniqueName("payments"));
+        // The join below may read the three records and leave a fetch waiting at the end of the log; the
+        // broker holds such a fetch up to fetch.max.wait.ms (500 ms by default), and no new fetch goes out
+        // before it returns, which would use up the snippet's one 500 ms poll. 50 ms leaves it the time.
+        consumerProps.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "50");
         KafkaConsumer<String, String> consumer = new KafkaConsumer<>(consumerProps);
         consumer.subscribe(List.of(topic));
         List<String> seen = new ArrayList<>();
