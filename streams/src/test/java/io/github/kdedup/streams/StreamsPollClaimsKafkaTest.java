@@ -2,23 +2,18 @@ package io.github.kdedup.streams;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.kdedup.Claim;
-import io.github.kdedup.ClaimRequest;
-import io.github.kdedup.ClaimResult;
 import io.github.kdedup.ClaimState;
 import io.github.kdedup.DuplicateCause;
 import io.github.kdedup.IdempotencyStore;
-import io.github.kdedup.StoreCapabilities;
-import io.github.kdedup.StoredRecord;
 import io.github.kdedup.kafka.DedupConfig;
 import io.github.kdedup.kafka.KeyExtractor;
 import io.github.kdedup.memory.MemoryIdempotencyStore;
+import io.github.kdedup.tck.CountingStore;
 import io.github.kdedup.testkafka.TestKafka;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -75,7 +70,8 @@ class StreamsPollClaimsKafkaTest {
             // the first records are claimed by the processor, which tells the interceptor their topic
             TestKafka.publish(input, warmUp);
             TestKafka.readCommitted(output, 10, Duration.ofMillis(200), WITHIN);
-            store.reset();
+            int callsBefore = store.claimCalls();
+            int keysBefore = store.claimedKeys();
             CountingPolls.reset(app);
 
             TestKafka.publish(input, ids);
@@ -86,10 +82,10 @@ class StreamsPollClaimsKafkaTest {
             warmUp.forEach(id -> expected.add("value-" + id));
             ids.forEach(id -> expected.add("value-" + id));
             assertThat(out.stream().map(ConsumerRecord::value).toList()).containsExactlyInAnyOrderElementsOf(expected);
-            assertThat(store.claimedRecords.get())
+            assertThat(store.claimedKeys() - keysBefore)
                     .as("every record claimed once")
                     .isEqualTo(400);
-            assertThat(store.claimCalls.get())
+            assertThat(store.claimCalls() - callsBefore)
                     .as("claim calls, one per poll that returned records (%d records)", 400)
                     .isEqualTo(CountingPolls.nonEmptyPolls(app))
                     .isLessThan(400 / 4);
@@ -185,59 +181,6 @@ class StreamsPollClaimsKafkaTest {
                 throw new AssertionError("claims not completed 30 s after their commit: " + notCompleted);
             }
             Thread.sleep(50);
-        }
-    }
-
-    /** The real memory store, with its claim calls and claimed records counted. */
-    static final class CountingStore implements IdempotencyStore {
-        private final IdempotencyStore store;
-        final AtomicInteger claimCalls = new AtomicInteger();
-        final AtomicInteger claimedRecords = new AtomicInteger();
-
-        CountingStore(IdempotencyStore store) {
-            this.store = store;
-        }
-
-        void reset() {
-            claimCalls.set(0);
-            claimedRecords.set(0);
-        }
-
-        @Override
-        public List<ClaimResult> claim(List<ClaimRequest> requests) {
-            claimCalls.incrementAndGet();
-            claimedRecords.addAndGet(requests.size());
-            return store.claim(requests);
-        }
-
-        @Override
-        public List<Boolean> complete(List<Claim> claims, Duration retention) {
-            return store.complete(claims, retention);
-        }
-
-        @Override
-        public List<Boolean> release(List<Claim> claims) {
-            return store.release(claims);
-        }
-
-        @Override
-        public Optional<StoredRecord> find(String namespace, String key) {
-            return store.find(namespace, key);
-        }
-
-        @Override
-        public StoreCapabilities capabilities() {
-            return store.capabilities();
-        }
-
-        @Override
-        public String description() {
-            return "counting " + store.description();
-        }
-
-        @Override
-        public void close() {
-            store.close();
         }
     }
 
