@@ -141,7 +141,7 @@ final class RedisGateway implements AutoCloseable {
             }
             return previous;
         }
-        @SuppressWarnings("unchecked")
+        @SuppressWarnings({"unchecked", "rawtypes"}) // an array of a generic type: Java has no other way
         Response<String>[] replies = new Response[size];
         try (AbstractPipeline pipeline = pipeline()) {
             String firstKey = null;

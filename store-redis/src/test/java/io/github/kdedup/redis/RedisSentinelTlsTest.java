@@ -110,7 +110,8 @@ class RedisSentinelTlsTest {
     private static void awaitListening(int port, Process process) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (true) {
-            try (Socket socket = new Socket("127.0.0.1", port)) {
+            try {
+                new Socket("127.0.0.1", port).close(); // the port accepts connections: listening
                 return;
             } catch (IOException e) {
                 if (!process.isAlive() || System.nanoTime() > deadline) {

@@ -33,6 +33,7 @@ import org.junit.jupiter.api.Test;
  * the store, shared by both processes.
  */
 @DisplayName("An exactly-once Streams application killed with SIGKILL")
+@SuppressWarnings("try") // a child JVM is held by try-with-resources; its close() may be interrupted
 class StreamsCrashTest {
 
     private static final String RUN = UUID.randomUUID().toString().substring(0, 8);

@@ -42,6 +42,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * across an aborted transaction and a rebalance between two instances.
  */
 @DisplayName("Kafka Streams with kdedup on a real broker")
+@SuppressWarnings("try") // applications and stores held open by try-with-resources are not otherwise referenced
 class StreamsDedupKafkaTest {
 
     private static final String RUN = UUID.randomUUID().toString().substring(0, 8);

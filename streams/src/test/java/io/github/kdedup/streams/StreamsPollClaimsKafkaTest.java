@@ -41,6 +41,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * On the in-JVM broker and the real memory store, counted by a wrapper that only counts.
  */
 @DisplayName("Kafka Streams with kdedup claiming at poll time")
+@SuppressWarnings("try") // applications held open by try-with-resources are not otherwise referenced
 class StreamsPollClaimsKafkaTest {
 
     private static final Duration QUIET = Duration.ofSeconds(2);

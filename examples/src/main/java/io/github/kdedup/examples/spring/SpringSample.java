@@ -74,6 +74,7 @@ public final class SpringSample {
     record Result(Map<String, AtomicInteger> billed, AtomicInteger dropped) {}
 
     /** Runs the sample, printing to {@code out}; for the test. */
+    @SuppressWarnings("try") // the application context is held open by try-with-resources, not otherwise used
     static Result run(PrintStream out, String... args) throws Exception {
         String bootstrap = argument(args, "--spring.kafka.bootstrap-servers=");
         EmbeddedKafka broker = null;
